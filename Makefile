@@ -1,0 +1,81 @@
+# wtstat — see README.md. `make` builds ./wtstat; `sudo make check` runs every test.
+OUT        := build
+CC         ?= gcc
+BPF_CLANG  ?= clang-19
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Isrc -I$(OUT)
+# One static binary: it runs as is in a busybox initramfs and on hosts
+# without libbpf installed.
+LDFLAGS    ?= -static
+LDLIBS     := -lbpf -lelf -lz -lzstd -ljson-c -lpthread -lm
+
+BPF_SRC    := bpf/wtstat.bpf.c
+BPF_OBJ    := $(OUT)/wtstat.bpf.o
+SKEL       := $(OUT)/wtstat.skel.h
+LIB_SRCS   := src/plan.c src/hist.c src/snapshot.c src/counters.c src/report_text.c \
+              src/report_json.c src/kernel_desc.c src/attach.c src/session.c src/run.c \
+              src/demo.c src/loopdev.c src/workload.c
+APP_SRCS   := src/main.c $(LIB_SRCS)
+APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
+
+.PHONY: all deps demo check test-unit test-live vmtest vmlinux clean
+
+all: wtstat $(OUT)/wtload
+
+deps:
+	@scripts/install-deps.sh
+
+$(OUT):
+	@mkdir -p $(OUT)
+
+$(BPF_OBJ): $(BPF_SRC) bpf/core_fixes.bpf.h src/wtstat.h vmlinux/vmlinux.h | $(OUT)
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Isrc -Wall -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name wtstat_bpf > $@
+
+$(OUT)/%.o: src/%.c $(SKEL) $(wildcard src/*.h) | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+wtstat: $(APP_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# the workload driver used by tests and the VM lab
+$(OUT)/wtload: tests/tools/wtload.c $(OUT)/loopdev.o $(OUT)/workload.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lpthread -o $@
+
+# unit tests: cmocka, no kernel needed
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
+UNIT_LIB   := $(filter-out $(OUT)/main.o,$(APP_OBJS))
+
+$(OUT)/unit/%: tests/unit/%.c $(UNIT_LIB)
+	@mkdir -p $(OUT)/unit
+	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+test-unit: $(UNIT_TESTS)
+	@tests/unit/run.sh $(UNIT_TESTS)
+
+test-live: all
+	@tests/live/run.sh
+
+vmtest: all
+	@tests/vm/vmtest.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	./wtstat demo
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-live
+	@$(MAKE) --no-print-directory vmtest
+
+# Regenerate the CO-RE header from the running kernel (see vmlinux/README.md).
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(OUT) wtstat

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * CO-RE flavours: one helper per kernel difference, each naming the change
+ * that made it necessary. vmlinux/vmlinux.h is generated from a 6.18 kernel;
+ * everything older or newer is reached through the flavours below.
+ */
+#ifndef WTSTAT_CORE_FIXES_BPF_H
+#define WTSTAT_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/*
+ * RFC "iomap: buffered RWF_WRITETHROUGH" v1 (2026-03) adds
+ * atomic_t i_wt_count to struct address_space. No released kernel has it.
+ */
+struct address_space___wt {
+	atomic_t i_wt_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool have_wt_count(void)
+{
+	return bpf_core_field_exists(struct address_space___wt, i_wt_count);
+}
+
+/* Returns -1 when the field does not exist on this kernel. */
+static __always_inline long read_wt_count(struct address_space *mapping)
+{
+	struct address_space___wt *m = (void *)mapping;
+	int v = 0;
+
+	if (!have_wt_count())
+		return -1;
+	bpf_core_read(&v, sizeof(v), &m->i_wt_count.counter);
+	return v;
+}
+
+/*
+ * 6.7 "filemap: add a per-mapping stable writes flag" (and 6.1.72 by
+ * backport) moved the stable-writes test from SB_I_STABLE_WRITES in the
+ * superblock to AS_STABLE_WRITES in mapping->flags. The superblock flag
+ * still says whether the *device* requires stable writes on both.
+ */
+#define WT_SB_I_STABLE_WRITES 0x00000008	/* include/linux/fs.h, unchanged since 5.9 */
+
+static __always_inline bool sb_requires_stable(struct address_space *mapping)
+{
+	unsigned long iflags = BPF_CORE_READ(mapping, host, i_sb, s_iflags);
+
+	return iflags & WT_SB_I_STABLE_WRITES;
+}
+
+static __always_inline bool mapping_is_stable(struct address_space *mapping)
+{
+	unsigned long flags;
+
+	if (bpf_core_enum_value_exists(enum mapping_flags, AS_STABLE_WRITES)) {
+		flags = BPF_CORE_READ(mapping, flags);
+		return flags & (1UL << bpf_core_enum_value(enum mapping_flags, AS_STABLE_WRITES));
+	}
+	return sb_requires_stable(mapping);
+}
+
+/*
+ * 6.18 "mm: introduce memdesc_flags_t" wraps folio->flags in a struct whose
+ * only member is the old unsigned long, so reading a long at the field's
+ * relocated offset is right on both layouts. PG_writeback's value moved
+ * when page flags were reordered (15 on 6.1, 1 on 6.18): read it from BTF.
+ */
+static __always_inline bool folio_under_writeback(struct folio *folio)
+{
+	unsigned long flags = 0;
+
+	bpf_core_read(&flags, sizeof(flags), &folio->flags);
+	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback));
+}
+
+/*
+ * 3.19 "dcache: move d_alias into d_u" put the inode alias list node in the
+ * d_u union; this walks inode->i_dentry to its first alias.
+ */
+static __always_inline struct dentry *inode_first_dentry(struct inode *inode)
+{
+	struct hlist_node *first = BPF_CORE_READ(inode, i_dentry.first);
+
+	if (!first)
+		return NULL;
+	return (void *)first - bpf_core_field_offset(struct dentry, d_u.d_alias);
+}
+
+#endif /* WTSTAT_CORE_FIXES_BPF_H */

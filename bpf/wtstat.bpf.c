@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * wtstat: who waits on stable pages, on which file, for how long, and what
+ * buffered writethrough is doing.
+ *
+ * Every program starts disabled ("?" sections): src/attach.c enables, per
+ * logical event, the first candidate that works on the running kernel.
+ * Several programs share one handler because the same event can arrive via
+ * fentry, kprobe or a tracepoint.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "wtstat.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by user space before load. */
+const volatile __u32 wait_mode = WT_WAIT_NONE;
+const volatile bool wait_tp_in_func = false;	/* tracepoint also attached in func mode */
+const volatile bool begin_exact = false;	/* wt_begin hook attached: ends can be checked */
+const volatile bool stable_hooks = false;	/* stable_set/clear attached: no derivation */
+const volatile __u32 dio_wt_flag = 1 << 5;	/* IOMAP_DIO_BUF_WRITETHROUGH in RFC v1 */
+const volatile __u32 filter_tgid = 0;
+const volatile __u32 filter_dev = 0;
+const volatile __u64 filter_ino = 0;
+const volatile bool filter_comm_set = false;
+const volatile char filter_comm[WT_COMM_LEN] = {};
+const volatile __u32 nr_callers = 0;
+const volatile struct wt_caller_range callers[WT_MAX_CALLERS] = {};
+
+/* Waits begun and not yet finished; lets hot paths skip map look-ups. */
+__s64 pending_count = 0;
+
+struct pending_wait {
+	__u64 start_ns;
+	struct folio *folio;
+	struct wt_mapping_key key;
+	__u32 tgid;
+	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
+	__u32 during_wt;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct wt_mapping_key);
+	__type(value, struct wt_mapping_stats);
+} mappings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct wt_proc_stats);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct wt_dev_stats);
+} devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wt_totals);
+} totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WT_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct pending_wait);
+} pending SEC(".maps");
+
+/* kprobe -> kretprobe hand-over of the argument, keyed by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} entry_args SEC(".maps");
+
+/* Zero value used to create entries; too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wt_mapping_stats);
+} zero_mapping SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wt_proc_stats);
+} zero_proc SEC(".maps");
+
+static __always_inline void count(enum wt_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+
+	if (v)
+		*v += 1;	/* per-CPU: no atomics needed */
+}
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0;
+
+#pragma unroll
+	for (int shift = 32; shift > 0; shift >>= 1) {
+		if (v >= (1ULL << shift)) {
+			v >>= shift;
+			r += shift;
+		}
+	}
+	return r < WT_HIST_SLOTS ? r : WT_HIST_SLOTS - 1;
+}
+
+static __always_inline void hist_add(struct wt_hist *h, __u64 ns)
+{
+	__u32 slot = log2_slot(ns);
+
+	if (slot < WT_HIST_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	/* A lost race here can only under-report max by one sample. */
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static __always_inline void max_update(__s64 *max, __s64 v)
+{
+	if (v > *max)
+		*max = v;
+}
+
+static __always_inline struct wt_totals *get_totals(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&totals, &zero);
+}
+
+static __always_inline void mapping_key_of(struct inode *inode, struct wt_mapping_key *key)
+{
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->pad = 0;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+}
+
+static __always_inline bool key_filtered_out(const struct wt_mapping_key *key)
+{
+	if (filter_dev && key->dev != filter_dev)
+		return true;
+	if (filter_ino && key->ino != filter_ino)
+		return true;
+	return false;
+}
+
+static __always_inline bool task_filtered_out(void)
+{
+	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
+		return true;
+	if (filter_comm_set) {
+		char comm[WT_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+#pragma unroll
+		for (int i = 0; i < WT_COMM_LEN; i++) {
+			if (comm[i] != filter_comm[i])
+				return true;
+			if (!comm[i])
+				break;
+		}
+	}
+	return false;
+}
+
+static __always_inline void read_names(struct inode *inode, struct wt_mapping_stats *s)
+{
+	struct dentry *d = inode_first_dentry(inode);
+	const unsigned char *name;
+
+	if (!d) {
+		count(WT_DROP_NAME_UNREADABLE);
+		return;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	if (bpf_probe_read_kernel_str(s->name, sizeof(s->name), name) < 0)
+		count(WT_DROP_NAME_UNREADABLE);
+	name = BPF_CORE_READ(d, d_parent, d_name.name);
+	bpf_probe_read_kernel_str(s->parent, sizeof(s->parent), name);
+}
+
+static struct wt_mapping_stats *get_mapping(struct inode *inode, const struct wt_mapping_key *key)
+{
+	struct wt_mapping_stats *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&mappings, key);
+	if (s)
+		return s;
+	s = bpf_map_lookup_elem(&zero_mapping, &zero);
+	if (!s)
+		return NULL;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->kernel_wt_count = -1;
+	s->first_seen_ns = bpf_ktime_get_ns();
+	read_names(inode, s);
+	if (bpf_map_update_elem(&mappings, key, s, BPF_NOEXIST) && !bpf_map_lookup_elem(&mappings, key)) {
+		count(WT_DROP_MAPPING_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&mappings, key);
+}
+
+static struct wt_proc_stats *get_proc(__u32 tgid)
+{
+	struct wt_proc_stats *p;
+	__u32 zero = 0;
+
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p)
+		return p;
+	p = bpf_map_lookup_elem(&zero_proc, &zero);
+	if (!p)
+		return NULL;
+	__builtin_memset(p, 0, sizeof(*p));
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	if (bpf_map_update_elem(&procs, &tgid, p, BPF_NOEXIST) && !bpf_map_lookup_elem(&procs, &tgid)) {
+		count(WT_DROP_PROC_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static struct wt_dev_stats *get_dev(__u32 dev)
+{
+	struct wt_dev_stats zero = {}, *d;
+
+	d = bpf_map_lookup_elem(&devs, &dev);
+	if (d)
+		return d;
+	if (bpf_map_update_elem(&devs, &dev, &zero, BPF_NOEXIST) && !bpf_map_lookup_elem(&devs, &dev)) {
+		count(WT_DROP_DEV_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&devs, &dev);
+}
+
+/*
+ * Stable mode of a mapping is observed wherever a probe sees it; intervals
+ * are opened and closed on changes. With stable_set/clear hooks attached,
+ * those hooks own the transitions and observation only opens an interval
+ * for a mapping first seen already stable (e.g. device-required).
+ */
+static __always_inline void observe_stable(struct wt_mapping_stats *s, bool stable, __u64 now,
+					   bool is_transition_point)
+{
+	if (stable && !s->stable_since_ns) {
+		s->stable_since_ns = now;
+		if (is_transition_point && !stable_hooks) {
+			__sync_fetch_and_add(&s->stable_sets, 1);
+			count(WT_CNT_STABLE_SET);
+		}
+	} else if (!stable && s->stable_since_ns) {
+		__sync_fetch_and_add(&s->stable_ns, now - s->stable_since_ns);
+		s->stable_since_ns = 0;
+		if (!stable_hooks) {
+			__sync_fetch_and_add(&s->stable_clears, 1);
+			count(WT_CNT_STABLE_CLEAR);
+		}
+	}
+}
+
+static __always_inline bool wt_in_flight(struct address_space *mapping, struct wt_mapping_stats *s)
+{
+	long kc = read_wt_count(mapping);
+
+	if (kc >= 0)
+		return kc > 0;
+	return s && s->inflight > 0;
+}
+
+/* ---- stable waits ---------------------------------------------------- */
+
+static __always_inline int wait_begin(struct folio *folio, struct address_space *mapping)
+{
+	struct pending_wait pw = {};
+	struct wt_mapping_stats *s;
+	struct inode *inode;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+
+	inode = BPF_CORE_READ(mapping, host);
+	if (!inode)
+		return 0;
+	mapping_key_of(inode, &pw.key);
+	if (key_filtered_out(&pw.key) || task_filtered_out())
+		return 0;
+	s = get_mapping(inode, &pw.key);
+	if (s)
+		observe_stable(s, true, bpf_ktime_get_ns(), false);
+	pw.during_wt = wt_in_flight(mapping, s);
+	pw.folio = folio;
+	pw.tgid = id >> 32;
+	get_proc(pw.tgid);
+	pw.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&pending, &tid, &pw, BPF_ANY)) {
+		count(WT_DROP_PENDING_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(&pending_count, 1);
+	return 0;
+}
+
+static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
+{
+	struct wt_mapping_stats *s;
+	struct wt_proc_stats *p;
+	struct wt_dev_stats *d;
+	struct wt_totals *t;
+
+	s = bpf_map_lookup_elem(&mappings, &pw->key);
+	if (s) {
+		hist_add(&s->wait, lat);
+		if (pw->during_wt)
+			__sync_fetch_and_add(&s->waits_during_wt, 1);
+		s->last_seen_ns = bpf_ktime_get_ns();
+	}
+	p = bpf_map_lookup_elem(&procs, &pw->tgid);
+	if (p) {
+		hist_add(&p->wait, lat);
+		if (pw->during_wt)
+			__sync_fetch_and_add(&p->waits_during_wt, 1);
+	}
+	d = get_dev(pw->key.dev);
+	if (d)
+		hist_add(&d->wait, lat);
+	t = get_totals();
+	if (t)
+		hist_add(&t->wait, lat);
+	if (pw->during_wt)
+		count(WT_CNT_WAIT_DURING_WT);
+	bpf_map_delete_elem(&pending, &tid);
+	__sync_fetch_and_add(&pending_count, -1);
+}
+
+static __always_inline void other_wait(struct address_space *mapping)
+{
+	struct wt_mapping_key key;
+	struct wt_mapping_stats *s;
+	struct wt_dev_stats *d;
+	struct inode *inode = BPF_CORE_READ(mapping, host);
+
+	count(WT_CNT_WAIT_OTHER);
+	if (!inode)
+		return;
+	mapping_key_of(inode, &key);
+	/* Only files already seen waiting on stable pages get a per-file count:
+	 * fsync of every file must not fill the mapping table. */
+	s = bpf_map_lookup_elem(&mappings, &key);
+	if (s)
+		__sync_fetch_and_add(&s->other_waits, 1);
+	d = bpf_map_lookup_elem(&devs, &key.dev);
+	if (d)
+		__sync_fetch_and_add(&d->other_waits, 1);
+}
+
+/*
+ * Entry of folio_wait_stable(): runs on every buffered write, so bail out
+ * after a few loads unless this call is going to sleep.
+ */
+static __always_inline int wait_stable_entry(struct folio *folio)
+{
+	struct address_space *mapping = BPF_CORE_READ(folio, mapping);
+
+	if (!mapping || ((unsigned long)mapping & 1))	/* anon folios tag the pointer */
+		return 0;
+	if (!folio_under_writeback(folio) || !mapping_is_stable(mapping))
+		return 0;
+	return wait_begin(folio, mapping);
+}
+
+static __always_inline int wait_stable_exit(void)
+{
+	struct pending_wait *pw;
+	__u32 tid;
+
+	if (!pending_count)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	pw = bpf_map_lookup_elem(&pending, &tid);
+	if (!pw)
+		return 0;
+	if (wait_tp_in_func && !pw->slept) {
+		/* Writeback ended between our check and the wait: no sleep. */
+		count(WT_CNT_WAIT_NOSLEEP);
+		bpf_map_delete_elem(&pending, &tid);
+		__sync_fetch_and_add(&pending_count, -1);
+		return 0;
+	}
+	wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
+	return 0;
+}
+
+SEC("?fentry/folio_wait_stable")
+int BPF_PROG(fentry_wait_stable, struct folio *folio)
+{
+	return wait_stable_entry(folio);
+}
+
+SEC("?fexit/folio_wait_stable")
+int BPF_PROG(fexit_wait_stable, struct folio *folio)
+{
+	return wait_stable_exit();
+}
+
+SEC("?kprobe/folio_wait_stable")
+int BPF_KPROBE(kprobe_wait_stable, struct folio *folio)
+{
+	return wait_stable_entry(folio);
+}
+
+SEC("?kretprobe/folio_wait_stable")
+int BPF_KRETPROBE(kretprobe_wait_stable)
+{
+	return wait_stable_exit();
+}
+
+/* Is a return address inside one of the functions that wait for stable pages? */
+static __always_inline bool stack_has_stable_caller(void *ctx)
+{
+	__u64 stack[12];
+	long n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+
+	if (n <= 0) {
+		count(WT_DROP_NO_STACK);
+		return false;
+	}
+	n /= sizeof(__u64);
+	for (int i = 0; i < 12; i++) {
+		if (i >= n)
+			break;
+		for (int j = 0; j < WT_MAX_CALLERS; j++) {
+			if (j >= nr_callers)
+				break;
+			if (stack[i] >= callers[j].start && stack[i] < callers[j].end)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * writeback:folio_wait_writeback fires once per sleep inside
+ * folio_wait_writeback(). In func mode it only marks that the pending
+ * folio_wait_stable call really slept; in tracepoint mode it starts the wait
+ * and the sched_switch program below ends it.
+ */
+SEC("?raw_tp/folio_wait_writeback")
+int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space *mapping)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_wait *pw;
+
+	if (!mapping)
+		return 0;
+	pw = pending_count ? bpf_map_lookup_elem(&pending, &tid) : NULL;
+	if (wait_mode == WT_WAIT_FUNC) {
+		if (pw)
+			pw->slept++;
+		else
+			other_wait(mapping);
+		return 0;
+	}
+	if (wait_mode != WT_WAIT_TRACEPOINT)
+		return 0;
+	if (pw) {
+		/* The previous wait of this task returned without sleeping. */
+		count(WT_CNT_WAIT_NOSLEEP);
+		wait_finish(tid, pw, 0);
+	}
+	if (!stack_has_stable_caller(ctx)) {
+		other_wait(mapping);
+		return 0;
+	}
+	return wait_begin(folio, mapping);
+}
+
+/*
+ * Tracepoint mode: a wait ends when the waiting task runs again. A task
+ * that switches out voluntarily while its folio is still under writeback
+ * is sleeping on it; if writeback already ended, it never slept.
+ */
+SEC("?raw_tp/sched_switch")
+int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct pending_wait *pw;
+	__u32 tid;
+
+	if (!pending_count)
+		return 0;
+	if (!preempt) {
+		tid = BPF_CORE_READ(prev, pid);
+		pw = bpf_map_lookup_elem(&pending, &tid);
+		if (pw && !pw->slept) {
+			if (folio_under_writeback(pw->folio)) {
+				pw->slept = 1;
+			} else {
+				count(WT_CNT_WAIT_NOSLEEP);
+				wait_finish(tid, pw, 0);
+			}
+		}
+	}
+	tid = BPF_CORE_READ(next, pid);
+	pw = bpf_map_lookup_elem(&pending, &tid);
+	if (pw && pw->slept)
+		wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
+	return 0;
+}
+
+/* ---- writethrough begin / end ----------------------------------------- */
+
+static __always_inline int wt_begin(struct inode *inode)
+{
+	struct address_space *mapping = BPF_CORE_READ(inode, i_mapping);
+	struct wt_mapping_key key;
+	struct wt_mapping_stats *s;
+	struct wt_totals *t;
+	__s64 in;
+
+	count(WT_CNT_WT_BEGIN);
+	t = get_totals();
+	if (t) {
+		__sync_fetch_and_add(&t->wt_begun, 1);
+		in = __sync_add_and_fetch(&t->inflight, 1);
+		max_update(&t->inflight_max, in);
+	}
+	mapping_key_of(inode, &key);
+	if (key_filtered_out(&key))
+		return 0;
+	s = get_mapping(inode, &key);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->wt_begun, 1);
+	in = __sync_add_and_fetch(&s->inflight, 1);
+	max_update(&s->inflight_max, in);
+	s->kernel_wt_count = read_wt_count(mapping);
+	s->last_seen_ns = bpf_ktime_get_ns();
+	/* begin sets stable mode before counting: after this call it is stable */
+	observe_stable(s, true, s->last_seen_ns, true);
+	return 0;
+}
+
+/*
+ * Runs after the end has happened (fexit, kretprobe or the completion
+ * neighbour's return), so the stable bit read here is the new state.
+ */
+static __always_inline int wt_end(struct inode *inode)
+{
+	struct address_space *mapping = BPF_CORE_READ(inode, i_mapping);
+	struct wt_mapping_key key;
+	struct wt_mapping_stats *s;
+	struct wt_totals *t;
+	bool stable, in_flight;
+	long kc;
+	__s64 in;
+
+	count(WT_CNT_WT_END);
+	t = get_totals();
+	if (t) {
+		__sync_fetch_and_add(&t->wt_ended, 1);
+		in = __sync_add_and_fetch(&t->inflight, -1);
+		if (in < 0 && !begin_exact)
+			__sync_fetch_and_add(&t->inflight, 1);	/* began before we attached */
+	}
+	mapping_key_of(inode, &key);
+	if (key_filtered_out(&key))
+		return 0;
+	s = get_mapping(inode, &key);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->wt_ended, 1);
+	in = __sync_add_and_fetch(&s->inflight, -1);
+	if (in < 0) {
+		if (begin_exact)
+			count(WT_ANOM_END_WITHOUT_BEGIN);
+		__sync_fetch_and_add(&s->inflight, 1);
+	}
+	kc = read_wt_count(mapping);
+	s->kernel_wt_count = kc;
+	if (have_wt_count() && kc < 0)
+		count(WT_ANOM_INFLIGHT_NEGATIVE);
+	if (!begin_exact) {
+		/* Without a begin hook, begins are known only from completions and
+		 * the kernel's own in-flight count: exact whenever it is quiet. */
+		__u64 derived = s->wt_ended + (kc > 0 ? kc : 0);
+
+		if (derived > s->wt_begun)
+			s->wt_begun = derived;
+	}
+	s->last_seen_ns = bpf_ktime_get_ns();
+	stable = mapping_is_stable(mapping);
+	in_flight = wt_in_flight(mapping, s);
+	if (!stable && in_flight)
+		count(WT_ANOM_STABLE_CLEARED_INFLIGHT);
+	if (stable && !in_flight && !sb_requires_stable(mapping))
+		count(WT_ANOM_STABLE_LEAKED);
+	observe_stable(s, stable, s->last_seen_ns, true);
+	return 0;
+}
+
+SEC("?fentry/inode_writethrough_begin")
+int BPF_PROG(fentry_wt_begin, struct inode *inode)
+{
+	return wt_begin(inode);
+}
+
+SEC("?kprobe/inode_writethrough_begin")
+int BPF_KPROBE(kprobe_wt_begin, struct inode *inode)
+{
+	return wt_begin(inode);
+}
+
+SEC("?fexit/inode_writethrough_end")
+int BPF_PROG(fexit_wt_end, struct inode *inode)
+{
+	return wt_end(inode);
+}
+
+static __always_inline void save_arg(void *arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 v = (__u64)arg;
+
+	bpf_map_update_elem(&entry_args, &tid, &v, BPF_ANY);
+}
+
+static __always_inline void *take_arg(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *v = bpf_map_lookup_elem(&entry_args, &tid);
+	void *arg;
+
+	if (!v)
+		return NULL;
+	arg = (void *)*v;
+	bpf_map_delete_elem(&entry_args, &tid);
+	return arg;
+}
+
+SEC("?kprobe/inode_writethrough_end")
+int BPF_KPROBE(kprobe_wt_end, struct inode *inode)
+{
+	save_arg(inode);
+	return 0;
+}
+
+SEC("?kretprobe/inode_writethrough_end")
+int BPF_KRETPROBE(kretprobe_wt_end)
+{
+	struct inode *inode = take_arg();
+
+	return inode ? wt_end(inode) : 0;
+}
+
+/*
+ * Neighbour for wt_end when the named function cannot be probed (RFC v1:
+ * notrace): iomap_dio_complete() of a direct I/O carrying the writethrough
+ * flag calls inode_writethrough_end() on the file's inode.
+ */
+static __always_inline struct inode *dio_wt_inode(struct iomap_dio *dio)
+{
+	if (!(BPF_CORE_READ(dio, flags) & dio_wt_flag))
+		return NULL;
+	return BPF_CORE_READ(dio, iocb, ki_filp, f_inode);
+}
+
+SEC("?fexit/iomap_dio_complete")
+int BPF_PROG(fexit_dio_complete, struct iomap_dio *dio)
+{
+	struct inode *inode = dio_wt_inode(dio);
+
+	return inode ? wt_end(inode) : 0;
+}
+
+SEC("?kprobe/iomap_dio_complete")
+int BPF_KPROBE(kprobe_dio_complete, struct iomap_dio *dio)
+{
+	struct inode *inode = dio_wt_inode(dio);
+
+	if (inode)
+		save_arg(inode);
+	return 0;
+}
+
+SEC("?kretprobe/iomap_dio_complete")
+int BPF_KRETPROBE(kretprobe_dio_complete)
+{
+	struct inode *inode = take_arg();
+
+	return inode ? wt_end(inode) : 0;
+}
+
+/* Neighbour: one call per RWF_WRITETHROUGH write request. */
+static __always_inline int wt_write(struct kiocb *iocb)
+{
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct wt_mapping_key key;
+	struct wt_mapping_stats *s;
+
+	count(WT_CNT_WT_WRITE_CALLS);
+	if (!inode)
+		return 0;
+	mapping_key_of(inode, &key);
+	if (key_filtered_out(&key))
+		return 0;
+	s = get_mapping(inode, &key);
+	if (s)
+		__sync_fetch_and_add(&s->wt_write_calls, 1);
+	return 0;
+}
+
+SEC("?fentry/iomap_file_writethrough_write")
+int BPF_PROG(fentry_wt_write, struct kiocb *iocb)
+{
+	return wt_write(iocb);
+}
+
+SEC("?kprobe/iomap_file_writethrough_write")
+int BPF_KPROBE(kprobe_wt_write, struct kiocb *iocb)
+{
+	return wt_write(iocb);
+}
+
+/* ---- stable mode set / clear, where a kernel exposes them ------------- */
+
+static __always_inline int stable_change(struct address_space *mapping, bool set)
+{
+	struct inode *inode = BPF_CORE_READ(mapping, host);
+	struct wt_mapping_key key;
+	struct wt_mapping_stats *s;
+	__u64 now = bpf_ktime_get_ns();
+	bool was = mapping_is_stable(mapping);
+
+	if (!inode)
+		return 0;
+	mapping_key_of(inode, &key);
+	if (key_filtered_out(&key))
+		return 0;
+	s = get_mapping(inode, &key);
+	if (!s)
+		return 0;
+	if (set && !was) {
+		count(WT_CNT_STABLE_SET);
+		__sync_fetch_and_add(&s->stable_sets, 1);
+		if (!s->stable_since_ns)
+			s->stable_since_ns = now;
+	} else if (!set && was) {
+		count(WT_CNT_STABLE_CLEAR);
+		__sync_fetch_and_add(&s->stable_clears, 1);
+		if (s->stable_since_ns) {
+			__sync_fetch_and_add(&s->stable_ns, now - s->stable_since_ns);
+			s->stable_since_ns = 0;
+		}
+		if (read_wt_count(mapping) > 0)
+			count(WT_ANOM_STABLE_CLEARED_INFLIGHT);
+	}
+	return 0;
+}
+
+SEC("?fentry/mapping_set_stable_writes")
+int BPF_PROG(fentry_stable_set, struct address_space *mapping)
+{
+	return stable_change(mapping, true);
+}
+
+SEC("?kprobe/mapping_set_stable_writes")
+int BPF_KPROBE(kprobe_stable_set, struct address_space *mapping)
+{
+	return stable_change(mapping, true);
+}
+
+SEC("?fentry/mapping_clear_stable_writes")
+int BPF_PROG(fentry_stable_clear, struct address_space *mapping)
+{
+	return stable_change(mapping, false);
+}
+
+SEC("?kprobe/mapping_clear_stable_writes")
+int BPF_KPROBE(kprobe_stable_clear, struct address_space *mapping)
+{
+	return stable_change(mapping, false);
+}

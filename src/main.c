@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * wtstat: stable-page waits and buffered writethrough, per file and process.
+ *
+ * $ sudo wtstat -i 1 -d 3
+ * 10:02:11  interval 1.0s
+ * stable waits 1708  total 1.21s  p50 512.0us  p99 3.92ms  max 5.10ms  (other writeback waits 0)
+ * DEV       INODE      FILE                  WAITS     TOTAL       P50 ...
+ * 7:0       131        wt/file-0              1708     1.21s   512.0us ...
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "kernel_desc.h"
+#include "report.h"
+#include "session.h"
+#include "snapshot.h"
+
+static const char usage[] =
+"Usage: wtstat [COMMAND] [OPTIONS]\n"
+"Who waits on stable pages, on which file, for how long; what buffered\n"
+"writethrough (RWF_WRITETHROUGH) is doing.\n"
+"\n"
+"Commands:\n"
+"  (none)               trace the whole system, report every interval and at the end\n"
+"  run -- CMD [ARG...]  trace while CMD runs; exit with its status\n"
+"  probes               show which hook each event uses, and why the others were not\n"
+"  demo                 make a stable-writes loop device, run a workload on it, report\n"
+"\n"
+"Options:\n"
+"  -i, --interval SECS   report every SECS seconds (default: only at the end)\n"
+"  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C)\n"
+"      --top N           mappings and processes shown (default 10)\n"
+"  -p, --pid PID         only waits of this process (thread group)\n"
+"      --comm NAME       only waits of tasks with this command name\n"
+"      --file PATH       only this file (its device and inode)\n"
+"      --dev MAJ:MIN     only files on this device\n"
+"      --method M        prefer fentry, kprobe or tracepoint for every event\n"
+"      --probe EV=M:SYM  override one hook, e.g. wt_end=kprobe:inode_writethrough_end\n"
+"      --json            JSON (one document per line), schema in README.md\n"
+"  -o, --output FILE     write the report to FILE (atomically, at the end)\n"
+"      --dry-run         plan the hooks, load nothing, print the plan\n"
+"      --btf FILE        kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
+"      --max-mappings N  size of the per-file table (default 10240)\n"
+"      --seconds SECS    demo: workload run time (default 5)\n"
+"      --fstype xfs|ext4 demo: filesystem (default: xfs when mkfs.xfs exists)\n"
+"  -v, --verbose         libbpf and verifier messages on stderr\n"
+"  -h, --help            this text\n"
+"      --version         print the version\n"
+"\n"
+"Examples:\n"
+"  sudo wtstat -i 1                      live, every second\n"
+"  sudo wtstat --file /data/db -d 60     one file for a minute\n"
+"  sudo wtstat --json run -- fio job.fio JSON report of a fio run\n"
+"  sudo wtstat probes --method kprobe    what would attach as kprobes\n";
+
+enum { OPT_TOP = 1000, OPT_COMM, OPT_FILE, OPT_DEV, OPT_METHOD, OPT_PROBE, OPT_JSON, OPT_DRY,
+       OPT_BTF, OPT_MAXMAP, OPT_SECONDS, OPT_FSTYPE, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "probe", required_argument, NULL, OPT_PROBE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output", required_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, OPT_DRY },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "max-mappings", required_argument, NULL, OPT_MAXMAP },
+	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "fstype", required_argument, NULL, OPT_FSTYPE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{},
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wtstat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return WT_EXIT_USAGE;
+}
+
+static int parse_seconds(const char *opt, const char *s, double min_excl, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v != v || v <= min_excl || v > 31 * 86400.0)
+		return fail("%s '%s': expected a number of seconds above %g and at most 31 days", opt, s, min_excl);
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (*s == '-' || *s == '+')
+		return fail("%s '%s': expected a whole number from %lu to %lu", opt, s, min, max);
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return fail("%s '%s': expected a whole number from %lu to %lu", opt, s, min, max);
+	*out = v;
+	return 0;
+}
+
+enum command { CMD_LIVE, CMD_RUN, CMD_PROBES, CMD_DEMO };
+
+static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
+{
+	unsigned long v;
+	int c, rc;
+
+	*cmd = CMD_LIVE;
+	if (argc > 1 && argv[1][0] != '-') {
+		if (!strcmp(argv[1], "run"))
+			*cmd = CMD_RUN;
+		else if (!strcmp(argv[1], "probes"))
+			*cmd = CMD_PROBES;
+		else if (!strcmp(argv[1], "demo"))
+			*cmd = CMD_DEMO;
+		else
+			return fail("unknown command '%s': use run, probes or demo (see --help)", argv[1]);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+i:d:p:o:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if ((rc = parse_seconds("--interval", optarg, 0, &cli->interval_s)))
+				return rc;
+			break;
+		case 'd':
+			if ((rc = parse_seconds("--duration", optarg, 0, &cli->duration_s)))
+				return rc;
+			break;
+		case OPT_TOP:
+			if ((rc = parse_uint("--top", optarg, 1, 100000, &v)))
+				return rc;
+			cli->top = v;
+			break;
+		case 'p':
+			if ((rc = parse_uint("--pid", optarg, 1, 4194304, &v)))
+				return rc;
+			cli->cfg.filter_tgid = v;
+			break;
+		case OPT_COMM:
+			if (!*optarg || strlen(optarg) > 15)
+				return fail("--comm '%s': a command name has 1 to 15 characters", optarg);
+			snprintf(cli->cfg.filter_comm, sizeof(cli->cfg.filter_comm), "%s", optarg);
+			break;
+		case OPT_FILE: {
+			struct stat st;
+
+			if (stat(optarg, &st))
+				return fail("--file %s: %s: give an existing file", optarg, strerror(errno));
+			cli->cfg.filter_dev = wt_dev_make(major(st.st_dev), minor(st.st_dev));
+			cli->cfg.filter_ino = st.st_ino;
+			break;
+		}
+		case OPT_DEV: {
+			unsigned maj, min;
+			char extra;
+
+			if (sscanf(optarg, "%u:%u%c", &maj, &min, &extra) != 2 || maj > 4095 || min > 0xfffff)
+				return fail("--dev '%s': expected MAJOR:MINOR, e.g. 7:0 (see lsblk)", optarg);
+			cli->cfg.filter_dev = wt_dev_make(maj, min);
+			break;
+		}
+		case OPT_METHOD: {
+			int m = wt_method_from_name(optarg);
+
+			if (m < 0 || m == M_DERIVED)
+				return fail("--method '%s': use fentry, kprobe or tracepoint", optarg);
+			cli->cfg.plan.force_method = m;
+			break;
+		}
+		case OPT_PROBE: {
+			char err[512];
+
+			if (wt_parse_probe_spec(optarg, &cli->cfg.plan, err, sizeof(err)))
+				return fail("%s", err);
+			break;
+		}
+		case OPT_JSON:
+			cli->json = true;
+			break;
+		case 'o':
+			if (!*optarg)
+				return fail("--output: give a file name");
+			cli->output = optarg;
+			break;
+		case OPT_DRY:
+			cli->dry_run = true;
+			break;
+		case OPT_BTF:
+			if (access(optarg, R_OK))
+				return fail("--btf %s: %s: give a readable BTF file (e.g. /sys/kernel/btf/vmlinux)",
+					    optarg, strerror(errno));
+			cli->cfg.btf_path = optarg;
+			break;
+		case OPT_MAXMAP:
+			if ((rc = parse_uint("--max-mappings", optarg, 16, 4000000, &v)))
+				return rc;
+			cli->cfg.max_mappings = v;
+			break;
+		case OPT_SECONDS:
+			if ((rc = parse_seconds("--seconds", optarg, 0, &cli->demo_seconds)))
+				return rc;
+			break;
+		case OPT_FSTYPE:
+			if (strcmp(optarg, "xfs") && strcmp(optarg, "ext4"))
+				return fail("--fstype '%s': use xfs or ext4", optarg);
+			cli->demo_fstype = optarg;
+			break;
+		case 'v':
+			cli->verbose = true;
+			cli->cfg.verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("wtstat %s\n", WT_VERSION);
+			exit(0);
+		case ':':
+			return fail("option '%s' needs a value (see --help)", argv[optind - 1]);
+		default:
+			return fail("unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (*cmd == CMD_RUN) {
+		if (optind >= argc)
+			return fail("run: no command given: use 'wtstat run [OPTIONS] -- CMD [ARGS...]'");
+		cli->cmd = &argv[optind];
+	} else if (optind < argc) {
+		return fail("unexpected argument '%s' (see --help)", argv[optind]);
+	}
+	return 0;
+}
+
+static int cmd_probes(struct wt_cli *cli)
+{
+	struct wt_tracer t;
+	struct wt_report r = { .tracer = &t, .dry_run = true, .top = cli->top };
+	char err[512];
+	int rc;
+
+	rc = cli->dry_run ? wt_tracer_plan(&t, &cli->cfg, err, sizeof(err))
+			  : wt_tracer_start(&t, &cli->cfg, err, sizeof(err));
+	if (rc)
+		return fail("%s", err);
+	if (cli->json)
+		wt_report_json(stdout, &r);
+	else
+		wt_probes_text(stdout, &t);
+	wt_tracer_stop(&t);
+	return 0;
+}
+
+void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
+{
+	fprintf(f, "wtstat: tracing with");
+	for (int ev = 0; ev < EV_COUNT; ev++) {
+		const struct wt_choice *c = &t->plan.ev[ev];
+
+		if (!c->needed || wt_event_is_neighbour(ev))
+			continue;
+		fprintf(f, " %s=%s", wt_event_name(ev), c->method == M_NONE ? "unavailable" : wt_method_name(c->method));
+	}
+	fprintf(f, " (details: wtstat probes)\n");
+}
+
+static int cmd_live(struct wt_cli *cli)
+{
+	struct wt_tracer t;
+	struct wt_output out;
+	char err[512];
+	int rc;
+
+	if (cli->dry_run)
+		return cmd_probes(cli);
+	if (wt_output_open(&out, cli->output, err, sizeof(err)))
+		return fail("%s", err);
+	if (wt_tracer_start(&t, &cli->cfg, err, sizeof(err))) {
+		wt_output_close(&out, false, err, sizeof(err));
+		return fail("%s", err);
+	}
+	wt_print_attach_summary(&t, stderr);
+	rc = wt_session_loop(cli, &t, out.f, NULL, err, sizeof(err));
+	wt_tracer_stop(&t);
+	if (rc) {
+		wt_output_close(&out, false, err, sizeof(err));
+		fprintf(stderr, "wtstat: %s\n", err);
+		return 1;
+	}
+	if (wt_output_close(&out, true, err, sizeof(err)))
+		return fail("%s", err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct wt_cli cli = { .top = 10, .demo_seconds = 5 };
+	enum command cmd;
+	int rc = parse(argc, argv, &cli, &cmd);
+
+	if (rc)
+		return rc;
+	if (geteuid() != 0 && !cli.dry_run)
+		return fail("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON): try sudo");
+	wt_libbpf_log_setup(cli.verbose);
+	wt_install_signal_handlers();
+	switch (cmd) {
+	case CMD_PROBES:
+		return cmd_probes(&cli);
+	case CMD_RUN:
+		return wt_cmd_run(&cli);
+	case CMD_DEMO:
+		return wt_cmd_demo(&cli);
+	default:
+		return cmd_live(&cli);
+	}
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "report.h"
+#include "session.h"
+#include "snapshot.h"
+#include "wtstat.skel.h"
+
+volatile sig_atomic_t wt_exiting;
+volatile sig_atomic_t wt_last_signal;
+
+static void on_signal(int sig)
+{
+	wt_exiting = 1;
+	wt_last_signal = sig;
+}
+
+void wt_install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void fds_of(const struct wt_tracer *t, struct wt_map_fds *fds)
+{
+	fds->mappings = bpf_map__fd(t->skel->maps.mappings);
+	fds->procs = bpf_map__fd(t->skel->maps.procs);
+	fds->devs = bpf_map__fd(t->skel->maps.devs);
+	fds->totals = bpf_map__fd(t->skel->maps.totals);
+	fds->counters = bpf_map__fd(t->skel->maps.counters);
+}
+
+static int emit(const struct wt_cli *cli, FILE *out, const struct wt_report *r)
+{
+	if (cli->json)
+		return wt_report_json(out, r);
+	wt_report_text(out, r);
+	return ferror(out) ? -1 : 0;
+}
+
+int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
+		    const struct wt_session_hooks *hooks, char *err, size_t errlen)
+{
+	static const struct wt_session_hooks none;
+	struct wt_map_fds fds;
+	struct wt_snapshot prev, cur;
+	double start = now_s(), next = start + cli->interval_s, last = start;
+	int e;
+
+	if (!hooks)
+		hooks = &none;
+	fds_of(t, &fds);
+	e = wt_snapshot_read(&prev, &fds, t->skel->bss->pending_count);
+	if (e) {
+		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
+		return -1;
+	}
+	while (!wt_exiting) {
+		double now = now_s();
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+
+		if (cli->duration_s > 0 && now - start >= cli->duration_s)
+			break;
+		if (hooks->done && hooks->done(hooks->arg))
+			break;
+		if (cli->interval_s > 0 && now >= next) {
+			struct wt_snapshot delta;
+			struct wt_report r = { .tracer = t, .snap = &delta, .interval_s = now - last,
+					       .elapsed_s = now - start, .top = cli->top };
+
+			e = wt_snapshot_read(&cur, &fds, t->skel->bss->pending_count);
+			if (!e)
+				e = wt_snapshot_delta(&delta, &cur, &prev);
+			if (e) {
+				snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
+				wt_snapshot_free(&prev);
+				return -1;
+			}
+			wt_snapshot_sort(&delta);
+			e = emit(cli, out, &r);
+			fflush(out);
+			wt_snapshot_free(&delta);
+			wt_snapshot_free(&prev);
+			prev = cur;
+			last = now;
+			next += cli->interval_s;
+			if (e) {
+				snprintf(err, errlen, "writing the report failed: %s", strerror(errno));
+				wt_snapshot_free(&prev);
+				return -1;
+			}
+			continue;
+		}
+		nanosleep(&nap, NULL);
+	}
+	wt_snapshot_free(&prev);
+	if (hooks->before_final)
+		hooks->before_final(hooks->arg);
+	e = wt_snapshot_read(&cur, &fds, t->skel->bss->pending_count);
+	if (e) {
+		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
+		return -1;
+	}
+	wt_snapshot_sort(&cur);
+	{
+		struct wt_report r = { .tracer = t, .snap = &cur, .final = true, .elapsed_s = now_s() - start,
+				       .top = cli->top, .command = hooks->command,
+				       .command_status = hooks->command_status ? *hooks->command_status : -1 };
+
+		e = emit(cli, out, &r);
+	}
+	wt_snapshot_free(&cur);
+	if (e || fflush(out)) {
+		snprintf(err, errlen, "writing the report failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int wt_output_open(struct wt_output *o, const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (!path) {
+		o->f = stdout;
+		return 0;
+	}
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.XXXXXX", dirname(dir), basename(o->path));
+	snprintf(o->path, sizeof(o->path), "%s", path);	/* basename may have modified it */
+	fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "--output %s: cannot create a file in its directory: %s", path, strerror(errno));
+		o->tmp[0] = 0;
+		return -1;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		close(fd);
+		unlink(o->tmp);
+		snprintf(err, errlen, "--output %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int wt_output_close(struct wt_output *o, bool commit, char *err, size_t errlen)
+{
+	int bad = 0;
+
+	if (!o->f || o->f == stdout) {
+		if (o->f)
+			fflush(o->f);
+		return 0;
+	}
+	bad = fflush(o->f) || fsync(fileno(o->f));
+	bad |= fclose(o->f) != 0;
+	o->f = NULL;
+	if (commit && !bad && !rename(o->tmp, o->path))
+		return 0;
+	if (commit)
+		snprintf(err, errlen, "--output %s: writing failed: %s", o->path, strerror(errno));
+	unlink(o->tmp);
+	return commit ? -1 : 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A copy of every BPF map at one instant, and the difference of two. */
+#ifndef WTSTAT_SNAPSHOT_H
+#define WTSTAT_SNAPSHOT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "wtstat.h"
+
+struct wt_mapping_row {
+	struct wt_mapping_key key;
+	struct wt_mapping_stats s;
+};
+
+struct wt_proc_row {
+	__u32 pid;
+	struct wt_proc_stats s;
+};
+
+struct wt_dev_row {
+	__u32 dev;
+	struct wt_dev_stats s;
+};
+
+struct wt_snapshot {
+	__u64 mono_ns;			/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+	struct wt_totals totals;
+	__u64 counters[WT_COUNTER_MAX];
+	__s64 pending;			/* waits begun and not finished */
+	struct wt_mapping_row *maps;
+	size_t nmaps;
+	struct wt_proc_row *procs;
+	size_t nprocs;
+	struct wt_dev_row *devs;
+	size_t ndevs;
+};
+
+struct wt_map_fds {
+	int mappings, procs, devs, totals, counters;
+};
+
+int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending);
+void wt_snapshot_free(struct wt_snapshot *s);
+
+/* out = cur - prev for every counter; gauges are taken from cur. */
+int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev);
+
+/* Time a mapping has spent in stable mode up to now_ns. */
+__u64 wt_stable_time_ns(const struct wt_mapping_stats *s, __u64 now_ns);
+
+/* Sort rows by total wait time, then count, then key: the report order. */
+void wt_snapshot_sort(struct wt_snapshot *s);
+
+/* Dev_t helpers: the kernel packs major << 20 | minor. */
+static inline unsigned wt_dev_major(__u32 dev) { return dev >> 20; }
+static inline unsigned wt_dev_minor(__u32 dev) { return dev & 0xfffff; }
+static inline __u32 wt_dev_make(unsigned major, unsigned minor) { return (major << 20) | minor; }
+
+#endif
