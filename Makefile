@@ -22,7 +22,7 @@ APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
 .PHONY: all deps demo check test-unit test-live vmtest vmlinux clean
 
-all: wtstat $(OUT)/wtload
+all: wtstat $(OUT)/wtload $(OUT)/load_all
 
 deps:
 	@scripts/install-deps.sh
@@ -79,3 +79,6 @@ vmlinux:
 
 clean:
 	rm -rf $(OUT) wtstat
+
+$(OUT)/load_all: tests/live/load_all.c $(SKEL)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@

@@ -370,16 +370,19 @@ static __always_inline void other_wait(struct address_space *mapping)
 	struct wt_dev_stats *d;
 	struct inode *inode = BPF_CORE_READ(mapping, host);
 
-	count(WT_CNT_WAIT_OTHER);
 	if (!inode)
 		return;
 	mapping_key_of(inode, &key);
-	/* Only files already seen waiting on stable pages get a per-file count:
-	 * fsync of every file must not fill the mapping table. */
-	s = bpf_map_lookup_elem(&mappings, &key);
+	if (key_filtered_out(&key) || task_filtered_out())
+		return;
+	count(WT_CNT_WAIT_OTHER);
+	/* Files in stable mode get a per-file count of their other waits
+	 * (fsync, truncate); fsync of every other file must not fill the
+	 * mapping table. */
+	s = mapping_is_stable(mapping) ? get_mapping(inode, &key) : bpf_map_lookup_elem(&mappings, &key);
 	if (s)
 		__sync_fetch_and_add(&s->other_waits, 1);
-	d = bpf_map_lookup_elem(&devs, &key.dev);
+	d = get_dev(key.dev);
 	if (d)
 		__sync_fetch_and_add(&d->other_waits, 1);
 }

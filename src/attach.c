@@ -264,8 +264,22 @@ int wt_tracer_start(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 	for (t->attempts = 1; t->attempts <= EV_COUNT * WT_MAX_CANDIDATES; t->attempts++) {
 		int r = try_once(t, cfg, err, errlen);
 
-		if (r <= 0)
+		if (r < 0)
 			return r;
+		if (r == 0 && t->nlinks == 0) {
+			const struct wt_choice *c = &t->plan.ev[EV_STABLE_WAIT];
+			const char *why = c->nrejected ? c->rejected[0].reason : c->note;
+
+			for (int i = 0; i < c->nrejected; i++)
+				if (c->rejected[i].method == cfg->plan.force_method)
+					why = c->rejected[i].reason;
+			snprintf(err, errlen, "no hook could be attached (stable_wait: %s): see 'wtstat probes'%s",
+				 why, cfg->plan.force_method ? ", or drop --method" : "");
+			wt_tracer_stop(t);
+			return WT_NOTHING_ATTACHED;
+		}
+		if (r == 0)
+			return 0;
 		wt_plan_make(&t->desc, &cfg->plan, &t->plan);
 	}
 	snprintf(err, errlen, "could not settle on a set of hooks after %d attempts", t->attempts);

@@ -42,7 +42,12 @@ struct wt_tracer {
 /* Describes the kernel and plans, loading nothing (--dry-run). */
 int wt_tracer_plan(struct wt_tracer *t, const struct wt_config *cfg, char *err, size_t errlen);
 
-/* Plans, loads and attaches; on success t->plan says what is attached. */
+/*
+ * Plans, loads and attaches; on success t->plan says what is attached.
+ * Returns 0, -1 on errors, or WT_NOTHING_ATTACHED when every candidate was
+ * refused: t->plan and t->desc then still say why, hook by hook.
+ */
+#define WT_NOTHING_ATTACHED (-2)
 int wt_tracer_start(struct wt_tracer *t, const struct wt_config *cfg, char *err, size_t errlen);
 
 /* Detaches and unloads everything; safe to call twice. */

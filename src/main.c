@@ -273,7 +273,9 @@ static int cmd_probes(struct wt_cli *cli)
 
 	rc = cli->dry_run ? wt_tracer_plan(&t, &cli->cfg, err, sizeof(err))
 			  : wt_tracer_start(&t, &cli->cfg, err, sizeof(err));
-	if (rc)
+	if (rc == WT_NOTHING_ATTACHED)
+		fprintf(stderr, "wtstat: %s\n", err);	/* the table still says why */
+	else if (rc)
 		return fail("%s", err);
 	if (cli->json)
 		wt_report_json(stdout, &r);

@@ -287,8 +287,15 @@ static void choose(const struct wt_kernel_desc *d, const struct wt_plan_opts *op
 			ch->nrejected++;
 		}
 	}
-	snprintf(ch->note, sizeof(ch->note), "unavailable: %s",
-		 ch->nrejected ? ch->rejected[0].reason : "no candidate");
+	{
+		/* the most telling reason: the forced method's, else the first */
+		const char *why = ch->nrejected ? ch->rejected[0].reason : "no candidate";
+
+		for (int i = 0; i < ch->nrejected; i++)
+			if (ch->rejected[i].method == opts->force_method)
+				why = ch->rejected[i].reason;
+		snprintf(ch->note, sizeof(ch->note), "unavailable: %s", why);
+	}
 }
 
 static void not_needed(struct wt_plan *plan, enum wt_event ev, const char *why)

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Loads every program of the wtstat BPF object into the running kernel, so
+ * the verifier judges each one, including the ones the planner would not
+ * pick here. Non-tracing programs load together, as the tool loads them;
+ * fentry/fexit programs load one at a time against their default target,
+ * and a kernel that refuses tracing programs outright (EPERM) or lacks the
+ * target is reported as a skip, not a pass.
+ * Output: one "ok|not ok|skip load:<program>" line each; exit 1 on any not ok.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "wtstat.h"
+#include "wtstat.skel.h"
+
+static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static bool is_tracing(struct bpf_program *p)
+{
+	enum bpf_attach_type t = bpf_program__expected_attach_type(p);
+
+	return bpf_program__type(p) == BPF_PROG_TYPE_TRACING &&
+	       (t == BPF_TRACE_FENTRY || t == BPF_TRACE_FEXIT);
+}
+
+/* "fentry/folio_wait_stable" -> "folio_wait_stable" */
+static const char *target_of(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p), *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : "";
+}
+
+int main(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct wtstat_bpf *skel;
+	struct bpf_program *p;
+	int bad = 0, err, ntracing = 0;
+
+	libbpf_set_print(quiet);
+	skel = wtstat_bpf__open();
+	if (!skel) {
+		printf("not ok load:open: %s\n", strerror(errno));
+		return 1;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, !is_tracing(p));
+	err = wtstat_bpf__load(skel);
+	bpf_object__for_each_program(p, skel->obj) {
+		if (is_tracing(p)) {
+			ntracing++;
+			continue;
+		}
+		if (err)
+			printf("not ok load:%s: object load failed: %s\n", bpf_program__name(p), strerror(-err));
+		else
+			printf("ok load:%s\n", bpf_program__name(p));
+	}
+	bad |= err != 0;
+	wtstat_bpf__destroy(skel);
+
+	for (int i = 0; i < ntracing; i++) {
+		const char *name = NULL;
+		int k = 0;
+
+		skel = wtstat_bpf__open();
+		bpf_object__for_each_program(p, skel->obj) {
+			bool mine = is_tracing(p) && k++ == i;
+
+			bpf_program__set_autoload(p, mine);
+			if (mine)
+				name = bpf_program__name(p);
+		}
+		p = bpf_object__find_program_by_name(skel->obj, name);
+		if (!vmlinux || btf__find_by_name_kind(vmlinux, target_of(p), BTF_KIND_FUNC) <= 0) {
+			printf("skip load:%s: target %s not in kernel BTF\n", name, target_of(p));
+		} else if ((err = wtstat_bpf__load(skel)) == 0) {
+			printf("ok load:%s\n", name);
+		} else if (err == -EPERM) {
+			printf("skip load:%s: kernel refuses tracing programs (EPERM)\n", name);
+		} else {
+			printf("not ok load:%s: %s\n", name, strerror(-err));
+			bad = 1;
+		}
+		wtstat_bpf__destroy(skel);
+	}
+	btf__free(vmlinux);
+	return bad;
+}
