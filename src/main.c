@@ -305,8 +305,6 @@ static int cmd_live(struct wt_cli *cli)
 	char err[512];
 	int rc;
 
-	if (cli->dry_run)
-		return cmd_probes(cli);
 	if (wt_output_open(&out, cli->output, err, sizeof(err)))
 		return fail("%s", err);
 	if (wt_tracer_start(&t, &cli->cfg, err, sizeof(err))) {
@@ -338,6 +336,8 @@ int main(int argc, char **argv)
 		return fail("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON): try sudo");
 	wt_libbpf_log_setup(cli.verbose);
 	wt_install_signal_handlers();
+	if (cli.dry_run)	/* any command: plan the hooks, load nothing, run nothing */
+		return cmd_probes(&cli);
 	switch (cmd) {
 	case CMD_PROBES:
 		return cmd_probes(&cli);
