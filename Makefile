@@ -16,7 +16,7 @@ BPF_OBJ    := $(OUT)/wtstat.bpf.o
 SKEL       := $(OUT)/wtstat.skel.h
 LIB_SRCS   := src/plan.c src/hist.c src/snapshot.c src/counters.c src/report_text.c \
               src/report_json.c src/kernel_desc.c src/attach.c src/session.c src/run.c \
-              src/demo.c src/loopdev.c src/workload.c
+              src/demo.c src/loopdev.c src/workload.c src/utf8.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
@@ -82,3 +82,40 @@ clean:
 
 $(OUT)/load_all: tests/live/load_all.c $(SKEL)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
+# ---- benchmarks (bench/README in README.md, "Performance") -----------------
+# `make bench`: the full suite, bench/results.json, exit 1 when a target is
+# missed. `make bench-smoke`: a short run that only checks the harness.
+BENCH      := $(OUT)/bench
+BENCH_BINS := $(BENCH)/empty_loader $(BENCH)/rewrite $(BENCH)/cycle
+# what bench/cycle.c renders; prom.o joins when src/prom.c exists
+CYCLE_OBJS := $(addprefix $(OUT)/,snapshot.o hist.o counters.o report_text.o report_json.o \
+              plan.o kernel_desc.o attach.o) $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/prom.c))
+
+.PHONY: bench bench-smoke bench-bins
+
+bench-bins: $(BENCH_BINS)
+
+$(BENCH)/empty.bpf.o: bench/empty.bpf.c vmlinux/vmlinux.h
+	@mkdir -p $(BENCH)
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Wall -c $< -o $@
+
+$(BENCH)/empty.skel.h: $(BENCH)/empty.bpf.o
+	$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(BENCH)/empty_loader: bench/empty_loader.c $(BENCH)/empty.skel.h
+	$(CC) $(CFLAGS) -I$(BENCH) $(LDFLAGS) $< $(LDLIBS) -o $@
+
+$(BENCH)/rewrite: bench/rewrite.c $(OUT)/loopdev.o
+	@mkdir -p $(BENCH)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lpthread -o $@
+
+$(BENCH)/cycle: bench/cycle.c $(CYCLE_OBJS) $(SKEL)
+	@mkdir -p $(BENCH)
+	$(CC) $(CFLAGS) $(if $(wildcard src/prom.h),-DHAVE_PROM) $(LDFLAGS) $< $(CYCLE_OBJS) $(LDLIBS) -o $@
+
+bench: all bench-bins
+	@bench/run.sh
+
+bench-smoke: all bench-bins
+	@bench/run.sh --smoke

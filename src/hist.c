@@ -49,7 +49,10 @@ double wt_hist_quantile(const struct wt_hist *h, double q, double *lo, double *h
 		}
 		l = (double)wt_slot_lo(i);
 		u = (double)wt_slot_hi(i);
-		/* the max is exact, so it caps the top slot */
+		/* the max is exact, so it caps the top slot; the last slot holds
+		 * everything above its start, so there the max is its bound */
+		if (i == WT_HIST_SLOTS - 1 && (double)h->max_ns + 1 > u)
+			u = (double)h->max_ns + 1;
 		if (h->max_ns && (double)h->max_ns + 1 < u && (double)h->max_ns >= l)
 			u = (double)h->max_ns + 1;
 		v = l + (u - l) * ((double)(rank - cum) / (double)h->slots[i]);
@@ -90,7 +93,7 @@ void wt_hist_sub(struct wt_hist *out, const struct wt_hist *cur, const struct wt
 	out->max_ns = 0;
 	for (int i = WT_HIST_SLOTS - 1; i >= 0; i--) {
 		if (out->slots[i]) {
-			__u64 top = wt_slot_hi(i) - 1;
+			__u64 top = i == WT_HIST_SLOTS - 1 ? cur->max_ns : wt_slot_hi(i) - 1;
 
 			out->max_ns = cur->max_ns < top ? cur->max_ns : top;
 			break;

@@ -285,19 +285,6 @@ static int cmd_probes(struct wt_cli *cli)
 	return 0;
 }
 
-void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
-{
-	fprintf(f, "wtstat: tracing with");
-	for (int ev = 0; ev < EV_COUNT; ev++) {
-		const struct wt_choice *c = &t->plan.ev[ev];
-
-		if (!c->needed || wt_event_is_neighbour(ev))
-			continue;
-		fprintf(f, " %s=%s", wt_event_name(ev), c->method == M_NONE ? "unavailable" : wt_method_name(c->method));
-	}
-	fprintf(f, " (details: wtstat probes)\n");
-}
-
 static int cmd_live(struct wt_cli *cli)
 {
 	struct wt_tracer t;

@@ -431,8 +431,17 @@ int wt_parse_probe_spec(const char *spec, struct wt_plan_opts *opts, char *err, 
 	for (const char *p = colon + 1; *p; p++) {
 		if (!(*p == '_' || *p == '.' || *p == '/' || (*p >= '0' && *p <= '9') ||
 		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
-			snprintf(err, errlen, "--probe '%s': bad character '%c' in target at offset %zu",
-				 spec, *p, (size_t)(p - spec));
+			/* the spec is echoed only when printable: the message stays one line */
+			bool printable = true;
+
+			for (const char *q = spec; *q; q++)
+				printable &= *q >= 0x20 && *q < 0x7f;
+			if (printable)
+				snprintf(err, errlen, "--probe '%s': bad character '%c' in target at offset %zu",
+					 spec, *p, (size_t)(p - spec));
+			else
+				snprintf(err, errlen, "--probe: bad character 0x%02x in target at offset %zu (use letters, digits, '_', '.', '/')",
+					 (unsigned char)*p, (size_t)(p - spec));
 			return -1;
 		}
 	}

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include "hist.h"
 #include "report.h"
+#include "utf8.h"
 
 static json_object *u64(__u64 v)
 {
@@ -49,6 +50,14 @@ static json_object *hist_json(const struct wt_hist *h, bool with_slots)
 	}
 	json_object_object_add(o, "histogram", slots);
 	return o;
+}
+
+/* Kernel-supplied names (files, comms) as valid UTF-8 JSON strings. */
+static json_object *name_str(const char *raw, size_t maxlen)
+{
+	char clean[3 * WT_NAME_LEN + 1];
+
+	return json_object_new_string(wt_utf8_clean(clean, sizeof(clean), raw, maxlen));
 }
 
 static json_object *dev_str(__u32 dev)
@@ -108,8 +117,8 @@ static json_object *mapping_json(const struct wt_mapping_row *m, const struct wt
 
 	json_object_object_add(o, "dev", dev_str(m->key.dev));
 	json_object_object_add(o, "ino", u64(m->key.ino));
-	json_object_object_add(o, "file", json_object_new_string(s->name));
-	json_object_object_add(o, "parent", json_object_new_string(s->parent));
+	json_object_object_add(o, "file", name_str(s->name, sizeof(s->name)));
+	json_object_object_add(o, "parent", name_str(s->parent, sizeof(s->parent)));
 	json_object_object_add(o, "stable_wait", hist_json(&s->wait, false));
 	json_object_object_add(o, "other_wait_count", u64(s->other_waits));
 	json_object_object_add(o, "waits_during_writethrough", u64(s->waits_during_wt));
@@ -221,7 +230,7 @@ int wt_report_json(FILE *f, const struct wt_report *r)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "pid", u64(s->procs[i].pid));
-		json_object_object_add(p, "comm", json_object_new_string(s->procs[i].s.comm));
+		json_object_object_add(p, "comm", name_str(s->procs[i].s.comm, sizeof(s->procs[i].s.comm)));
 		json_object_object_add(p, "stable_wait", hist_json(&s->procs[i].s.wait, false));
 		json_object_object_add(p, "waits_during_writethrough", u64(s->procs[i].s.waits_during_wt));
 		json_object_array_add(arr, p);

@@ -35,6 +35,19 @@ void wt_install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
+{
+	fprintf(f, "wtstat: tracing with");
+	for (int ev = 0; ev < EV_COUNT; ev++) {
+		const struct wt_choice *c = &t->plan.ev[ev];
+
+		if (!c->needed || wt_event_is_neighbour(ev))
+			continue;
+		fprintf(f, " %s=%s", wt_event_name(ev), c->method == M_NONE ? "unavailable" : wt_method_name(c->method));
+	}
+	fprintf(f, " (details: wtstat probes)\n");
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

@@ -190,9 +190,9 @@ static void mapping_delta(struct wt_mapping_stats *o, const struct wt_mapping_st
 	o->wt_write_calls = dsub(c->wt_write_calls, p->wt_write_calls);
 	o->stable_sets = dsub(c->stable_sets, p->stable_sets);
 	o->stable_clears = dsub(c->stable_clears, p->stable_clears);
-	/* stable time within the interval, expressed as a closed total */
+	/* stable time within the interval, as a closed total; stable_since_ns
+	 * stays cur's, so "stable now" still reads true */
 	o->stable_ns = dsub(wt_stable_time_ns(c, cur_mono), wt_stable_time_ns(p, prev_mono));
-	o->stable_since_ns = 0;
 }
 
 int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev)
