@@ -16,7 +16,8 @@ BPF_OBJ    := $(OUT)/wtstat.bpf.o
 SKEL       := $(OUT)/wtstat.skel.h
 LIB_SRCS   := src/plan.c src/hist.c src/snapshot.c src/counters.c src/report_text.c \
               src/report_json.c src/kernel_desc.c src/attach.c src/session.c src/run.c \
-              src/demo.c src/loopdev.c src/workload.c src/utf8.c
+              src/demo.c src/loopdev.c src/workload.c src/metrics.c src/prom.c src/export.c \
+              src/rules.c src/gate.c src/utf8.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
@@ -88,9 +89,12 @@ $(OUT)/load_all: tests/live/load_all.c $(SKEL)
 # missed. `make bench-smoke`: a short run that only checks the harness.
 BENCH      := $(OUT)/bench
 BENCH_BINS := $(BENCH)/empty_loader $(BENCH)/rewrite $(BENCH)/cycle
-# what bench/cycle.c renders; prom.o joins when src/prom.c exists
-CYCLE_OBJS := $(addprefix $(OUT)/,snapshot.o hist.o counters.o report_text.o report_json.o \
-              plan.o kernel_desc.o attach.o) $(patsubst src/%.c,$(OUT)/%.o,$(wildcard src/prom.c))
+# bench/cycle.c links the snapshot, report and Prometheus code it times
+# (metrics.c and prom.c only where they exist), nothing else of the tool
+CYCLE_SRCS := $(wildcard $(addprefix src/,plan.c hist.c snapshot.c counters.c report_text.c \
+              report_json.c kernel_desc.c attach.c utf8.c metrics.c prom.c))
+CYCLE_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(CYCLE_SRCS))
+CYCLE_DEFS := $(if $(wildcard src/prom.c),$(if $(wildcard src/metrics.c),-DHAVE_PROM))
 
 .PHONY: bench bench-smoke bench-bins
 
@@ -112,7 +116,7 @@ $(BENCH)/rewrite: bench/rewrite.c $(OUT)/loopdev.o
 
 $(BENCH)/cycle: bench/cycle.c $(CYCLE_OBJS) $(SKEL)
 	@mkdir -p $(BENCH)
-	$(CC) $(CFLAGS) $(if $(wildcard src/prom.h),-DHAVE_PROM) $(LDFLAGS) $< $(CYCLE_OBJS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(CYCLE_DEFS) $(LDFLAGS) $< $(CYCLE_OBJS) $(LDLIBS) -o $@
 
 bench: all bench-bins
 	@bench/run.sh

@@ -331,7 +331,8 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	return 0;
 }
 
-static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
+/* Adds one wait of lat ns to every table the pending wait names. */
+static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 {
 	struct wt_mapping_stats *s;
 	struct wt_proc_stats *p;
@@ -359,8 +360,18 @@ static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u6
 		hist_add(&t->wait, lat);
 	if (pw->during_wt)
 		count(WT_CNT_WAIT_DURING_WT);
+}
+
+static __always_inline void wait_forget(__u32 tid)
+{
 	bpf_map_delete_elem(&pending, &tid);
 	__sync_fetch_and_add(&pending_count, -1);
+}
+
+static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
+{
+	wait_record(pw, lat);
+	wait_forget(tid);
 }
 
 static __always_inline void other_wait(struct address_space *mapping)
@@ -416,8 +427,7 @@ static __always_inline int wait_stable_exit(void)
 	if (wait_tp_in_func && !pw->slept) {
 		/* Writeback ended between our check and the wait: no sleep. */
 		count(WT_CNT_WAIT_NOSLEEP);
-		bpf_map_delete_elem(&pending, &tid);
-		__sync_fetch_and_add(&pending_count, -1);
+		wait_forget(tid);
 		return 0;
 	}
 	wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
@@ -488,10 +498,20 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 		return 0;
 	pw = pending_count ? bpf_map_lookup_elem(&pending, &tid) : NULL;
 	if (wait_mode == WT_WAIT_FUNC) {
-		if (pw)
-			pw->slept++;
-		else
+		if (!pw) {
 			other_wait(mapping);
+			return 0;
+		}
+		/* Writeback restarted while the writer slept, and it sleeps again:
+		 * one wait per sleep, as the tracepoint counts them. The first
+		 * sleep began at function entry, the next ones begin here. */
+		if (pw->slept) {
+			__u64 now = bpf_ktime_get_ns();
+
+			wait_record(pw, now - pw->start_ns);
+			pw->start_ns = now;
+		}
+		pw->slept++;
 		return 0;
 	}
 	if (wait_mode != WT_WAIT_TRACEPOINT)

@@ -32,6 +32,8 @@ static const char usage[] =
 "  run -- CMD [ARG...]  trace while CMD runs; exit with its status\n"
 "  probes               show which hook each event uses, and why the others were not\n"
 "  demo                 make a stable-writes loop device, run a workload on it, report\n"
+"  export --textfile-dir DIR   daemon: write DIR/wtstat.prom for node_exporter\n"
+"  gate [RULES] -- CMD [ARG...]  trace CMD, then judge rules: exit 0 pass, 1 fail, 2 error\n"
 "\n"
 "Options:\n"
 "  -i, --interval SECS   report every SECS seconds (default: only at the end)\n"
@@ -54,14 +56,38 @@ static const char usage[] =
 "  -h, --help            this text\n"
 "      --version         print the version\n"
 "\n"
+"export (metric names: README.md, \"Metrics\"):\n"
+"      --textfile-dir DIR  node_exporter's textfile directory (required)\n"
+"  -i, --interval SECS     rewrite the file every SECS seconds (default 15)\n"
+"      --per-file N        files with their own series, by wait time (default 5)\n"
+"\n"
+"gate (rule grammar: README.md, \"Gate rules\"):\n"
+"      --rule EXPR         e.g. 'stable_wait.p99 < 2ms', 'anomalies == 0',\n"
+"                          'stable_wait.count{file=db/wal} <= 100' (repeatable)\n"
+"      --rules FILE        one rule a line, # comments\n"
+"      --baseline FILE     a document saved by an earlier --save\n"
+"      --max-regression PCT  fail when a statistic grew more than PCT over the baseline\n"
+"      --regress-on LIST   those statistics (default stable_wait.count,sum,p99)\n"
+"      --regression-floor V  growth up to V (a count, or a time like 1ms) never fails\n"
+"      --save FILE         write the JSON verdict and metrics (a later --baseline)\n"
+"      --junit FILE        write JUnit XML, one test case per rule\n"
+"      --input FILE        judge a saved document instead of tracing a command\n"
+"  -d, --duration SECS     stop CMD after SECS seconds: a failed check\n"
+"      --json              print the JSON document instead of the text report\n"
+"\n"
 "Examples:\n"
 "  sudo wtstat -i 1                      live, every second\n"
 "  sudo wtstat --file /data/db -d 60     one file for a minute\n"
 "  sudo wtstat --json run -- fio job.fio JSON report of a fio run\n"
-"  sudo wtstat probes --method kprobe    what would attach as kprobes\n";
+"  sudo wtstat probes --method kprobe    what would attach as kprobes\n"
+"  sudo wtstat export --textfile-dir /var/lib/prometheus/node-exporter\n"
+"  sudo wtstat gate --rule 'stable_wait.p99 < 2ms' --junit gate.xml -- ./bench.sh\n"
+"  sudo wtstat gate --baseline base.json --max-regression 10% -- ./bench.sh\n";
 
 enum { OPT_TOP = 1000, OPT_COMM, OPT_FILE, OPT_DEV, OPT_METHOD, OPT_PROBE, OPT_JSON, OPT_DRY,
-       OPT_BTF, OPT_MAXMAP, OPT_SECONDS, OPT_FSTYPE, OPT_VERSION };
+       OPT_BTF, OPT_MAXMAP, OPT_SECONDS, OPT_FSTYPE, OPT_VERSION, OPT_TEXTFILE_DIR, OPT_PER_FILE,
+       OPT_RULE, OPT_RULES, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_REGRESS_ON, OPT_FLOOR, OPT_SAVE,
+       OPT_JUNIT, OPT_INPUT };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, 'i' },
@@ -83,6 +109,17 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "textfile-dir", required_argument, NULL, OPT_TEXTFILE_DIR },
+	{ "per-file", required_argument, NULL, OPT_PER_FILE },
+	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "max-regression", required_argument, NULL, OPT_MAX_REGRESSION },
+	{ "regress-on", required_argument, NULL, OPT_REGRESS_ON },
+	{ "regression-floor", required_argument, NULL, OPT_FLOOR },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "input", required_argument, NULL, OPT_INPUT },
 	{},
 };
 
@@ -127,10 +164,41 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
-enum command { CMD_LIVE, CMD_RUN, CMD_PROBES, CMD_DEMO };
+enum command { CMD_LIVE, CMD_RUN, CMD_PROBES, CMD_DEMO, CMD_EXPORT, CMD_GATE };
+
+static int add_rule_arg(struct wt_cli *cli, const char *text, bool file)
+{
+	struct wt_rule_arg *a = realloc(cli->rule_args, (cli->nrule_args + 1) * sizeof(*a));
+
+	if (!a)
+		return fail("out of memory");
+	cli->rule_args = a;
+	a[cli->nrule_args++] = (struct wt_rule_arg){ text, file };
+	return 0;
+}
+
+static int add_regress_on(struct wt_cli *cli, const char *list)
+{
+	const char **a = realloc(cli->regress_on, (cli->nregress_on + 1) * sizeof(*a));
+
+	if (!a)
+		return fail("out of memory");
+	cli->regress_on = a;
+	a[cli->nregress_on++] = list;
+	return 0;
+}
+
+static int need_path(const char *opt, const char *v, const char **out)
+{
+	if (!*v)
+		return fail("%s: give a file name", opt);
+	*out = v;
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 {
+	bool export_opt = false, gate_opt = false;
 	unsigned long v;
 	int c, rc;
 
@@ -142,8 +210,12 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 			*cmd = CMD_PROBES;
 		else if (!strcmp(argv[1], "demo"))
 			*cmd = CMD_DEMO;
+		else if (!strcmp(argv[1], "export"))
+			*cmd = CMD_EXPORT;
+		else if (!strcmp(argv[1], "gate"))
+			*cmd = CMD_GATE;
 		else
-			return fail("unknown command '%s': use run, probes or demo (see --help)", argv[1]);
+			return fail("unknown command '%s': use run, probes, demo, export or gate (see --help)", argv[1]);
 		argv[1] = argv[0];
 		argv++;
 		argc--;
@@ -238,6 +310,65 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 				return fail("--fstype '%s': use xfs or ext4", optarg);
 			cli->demo_fstype = optarg;
 			break;
+		case OPT_TEXTFILE_DIR:
+			if ((rc = need_path("--textfile-dir", optarg, &cli->textfile_dir)))
+				return rc;
+			export_opt = true;
+			break;
+		case OPT_PER_FILE:
+			if ((rc = parse_uint("--per-file", optarg, 0, 10000, &v)))
+				return rc;
+			cli->per_file = v;
+			export_opt = true;
+			break;
+		case OPT_RULE:
+			if ((rc = add_rule_arg(cli, optarg, false)))
+				return rc;
+			gate_opt = true;
+			break;
+		case OPT_RULES: {
+			const char *path = NULL;
+
+			if ((rc = need_path("--rules", optarg, &path)) || (rc = add_rule_arg(cli, path, true)))
+				return rc;
+			gate_opt = true;
+			break;
+		}
+		case OPT_BASELINE:
+			if ((rc = need_path("--baseline", optarg, &cli->baseline)))
+				return rc;
+			gate_opt = true;
+			break;
+		case OPT_MAX_REGRESSION:
+			cli->max_regression = optarg;
+			gate_opt = true;
+			break;
+		case OPT_REGRESS_ON:
+			if ((rc = add_regress_on(cli, optarg)))
+				return rc;
+			gate_opt = true;
+			break;
+		case OPT_FLOOR:
+			if (cli->nfloors == 2)
+				return fail("--regression-floor: give it at most twice (a count and a time)");
+			cli->floors[cli->nfloors++] = optarg;
+			gate_opt = true;
+			break;
+		case OPT_SAVE:
+			if ((rc = need_path("--save", optarg, &cli->save)))
+				return rc;
+			gate_opt = true;
+			break;
+		case OPT_JUNIT:
+			if ((rc = need_path("--junit", optarg, &cli->junit)))
+				return rc;
+			gate_opt = true;
+			break;
+		case OPT_INPUT:
+			if ((rc = need_path("--input", optarg, &cli->input)))
+				return rc;
+			gate_opt = true;
+			break;
 		case 'v':
 			cli->verbose = true;
 			cli->cfg.verbose = true;
@@ -254,7 +385,21 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 			return fail("unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
-	if (*cmd == CMD_RUN) {
+	if (export_opt && *cmd != CMD_EXPORT)
+		return fail("--textfile-dir and --per-file belong to 'wtstat export' (see --help)");
+	if (gate_opt && *cmd != CMD_GATE)
+		return fail("--rule, --rules, --baseline, --max-regression, --regress-on, --regression-floor, "
+			    "--save, --junit and --input belong to 'wtstat gate' (see --help)");
+	if (*cmd == CMD_EXPORT && !cli->textfile_dir)
+		return fail("export: give --textfile-dir DIR (node_exporter's --collector.textfile.directory)");
+	if (*cmd == CMD_GATE) {
+		if (cli->input && optind < argc)
+			return fail("gate: give either --input FILE or a command, not both");
+		if (!cli->input && optind >= argc)
+			return fail("gate: no command given: use 'wtstat gate [OPTIONS] -- CMD [ARGS...]'");
+		if (optind < argc)
+			cli->cmd = &argv[optind];
+	} else if (*cmd == CMD_RUN) {
 		if (optind >= argc)
 			return fail("run: no command given: use 'wtstat run [OPTIONS] -- CMD [ARGS...]'");
 		cli->cmd = &argv[optind];
@@ -313,13 +458,14 @@ static int cmd_live(struct wt_cli *cli)
 
 int main(int argc, char **argv)
 {
-	struct wt_cli cli = { .top = 10, .demo_seconds = 5 };
+	struct wt_cli cli = { .top = 10, .demo_seconds = 5, .per_file = 5 };
 	enum command cmd;
 	int rc = parse(argc, argv, &cli, &cmd);
 
 	if (rc)
 		return rc;
-	if (geteuid() != 0 && !cli.dry_run)
+	/* judging a saved document traces nothing */
+	if (geteuid() != 0 && !cli.dry_run && !(cmd == CMD_GATE && cli.input))
 		return fail("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON): try sudo");
 	wt_libbpf_log_setup(cli.verbose);
 	wt_install_signal_handlers();
@@ -332,6 +478,10 @@ int main(int argc, char **argv)
 		return wt_cmd_run(&cli);
 	case CMD_DEMO:
 		return wt_cmd_demo(&cli);
+	case CMD_EXPORT:
+		return wt_cmd_export(&cli);
+	case CMD_GATE:
+		return wt_cmd_gate(&cli);
 	default:
 		return cmd_live(&cli);
 	}

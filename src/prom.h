@@ -35,4 +35,7 @@ const char *wt_prom_seconds(char *buf, size_t len, __u64 ns);
  */
 const char *wt_prom_label_escape(char *buf, size_t len, const char *in);
 
+/* Length of the valid UTF-8 sequence at p (avail bytes left), 0 if invalid. */
+int wt_utf8_len(const unsigned char *p, size_t avail);
+
 #endif /* WTSTAT_PROM_H */

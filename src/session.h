@@ -21,6 +21,24 @@ struct wt_cli {
 	/* demo */
 	double demo_seconds;
 	const char *demo_fstype;
+	/* export */
+	const char *textfile_dir;
+	unsigned per_file;	/* files with their own series */
+	/* gate: rule sources in command-line order, parsed by gate.c */
+	struct wt_rule_arg {
+		const char *text;	/* a rule, or a file of rules */
+		bool file;
+	} *rule_args;
+	unsigned nrule_args;
+	const char **regress_on;	/* each a comma-separated list of statistics */
+	unsigned nregress_on;
+	const char *floors[2];		/* --regression-floor: one time, one count */
+	unsigned nfloors;
+	const char *baseline;
+	const char *max_regression;
+	const char *save;
+	const char *junit;
+	const char *input;		/* judge a saved gate document, trace nothing */
 };
 
 /* Set by SIGINT, SIGTERM, SIGHUP: every loop checks it. */
@@ -62,6 +80,12 @@ void wt_print_attach_summary(const struct wt_tracer *t, FILE *f);
 /* Subcommands */
 int wt_cmd_demo(struct wt_cli *cli);
 int wt_cmd_run(struct wt_cli *cli);
+int wt_cmd_export(struct wt_cli *cli);
+int wt_cmd_gate(struct wt_cli *cli);
+
+struct wt_snapshot;
+/* The tracer's maps now, cumulative since it started (export.c). */
+int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s);
 
 /* One-line error, exit status 2: the promise every bad input gets. */
 #define WT_EXIT_USAGE 2

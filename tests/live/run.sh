@@ -195,5 +195,9 @@ bad "run without a command" run
 bad "unwritable --output" -d 1 -o /nonexistent-dir/out.json
 check "bad input: no partial output file" "file left" test ! -e /nonexistent-dir/out.json
 
+# ---- 8. export and gate: tests/live/export_gate.sh -----------------------------
+. "$top/tests/live/export_gate.sh"
+check "export and gate leave no loop device, mount, directory or BPF program" "state differs" state_clean
+
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" -eq 0 ]

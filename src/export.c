@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * wtstat export: a daemon that rewrites DIR/wtstat.prom every interval for
+ * node_exporter's textfile collector. Values are cumulative since the
+ * exporter started (counters only grow; a restart is a counter reset,
+ * which Prometheus handles). It runs in the foreground, as systemd wants
+ * (scripts/wtstat-export.service); SIGINT and SIGTERM write a last file,
+ * detach and exit 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "metrics.h"
+#include "prom.h"
+#include "session.h"
+#include "snapshot.h"
+#include "wtstat.skel.h"
+
+#define TEXTFILE_NAME "wtstat.prom"
+#define DEFAULT_INTERVAL_S 15.0
+
+int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
+{
+	struct wt_map_fds fds = {
+		.mappings = bpf_map__fd(t->skel->maps.mappings),
+		.procs = bpf_map__fd(t->skel->maps.procs),
+		.devs = bpf_map__fd(t->skel->maps.devs),
+		.totals = bpf_map__fd(t->skel->maps.totals),
+		.counters = bpf_map__fd(t->skel->maps.counters),
+	};
+
+	return wt_snapshot_read(s, &fds, t->skel->bss->pending_count);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, double elapsed, char *err, size_t errlen)
+{
+	struct wt_snapshot snap;
+	struct wt_metric_set set;
+	int e = wt_tracer_snapshot(t, &snap);
+
+	if (e) {
+		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
+		return -1;
+	}
+	wt_snapshot_sort(&snap);	/* the top files by wait time get series */
+	if (wt_metrics_build(&set, &snap, t, cli->per_file, elapsed)) {
+		wt_snapshot_free(&snap);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e = wt_prom_write_textfile(cli->textfile_dir, TEXTFILE_NAME, &set, err, errlen);
+	wt_metrics_free(&set);
+	wt_snapshot_free(&snap);
+	return e;
+}
+
+int wt_cmd_export(struct wt_cli *cli)
+{
+	double interval = cli->interval_s > 0 ? cli->interval_s : DEFAULT_INTERVAL_S, start, next;
+	bool failing = false;
+	struct wt_tracer t;
+	struct stat st;
+	char err[512];
+
+	errno = 0;
+	if (stat(cli->textfile_dir, &st) || !S_ISDIR(st.st_mode)) {
+		const char *why = errno ? strerror(errno) : "not a directory";
+
+		fprintf(stderr, "wtstat: export: --textfile-dir %s: %s: give an existing directory\n",
+			cli->textfile_dir, why);
+		return WT_EXIT_USAGE;
+	}
+	if (wt_tracer_start(&t, &cli->cfg, err, sizeof(err))) {
+		fprintf(stderr, "wtstat: %s\n", err);
+		return WT_EXIT_USAGE;
+	}
+	wt_print_attach_summary(&t, stderr);
+	start = now_s();
+	/* the first file at once: a directory we cannot write is a setup error */
+	if (write_once(cli, &t, 0, err, sizeof(err))) {
+		wt_tracer_stop(&t);
+		fprintf(stderr, "wtstat: export: %s\n", err);
+		return WT_EXIT_USAGE;
+	}
+	fprintf(stderr, "wtstat: export: writing %s/%s every %gs (%u files with own series)\n",
+		cli->textfile_dir, TEXTFILE_NAME, interval, cli->per_file);
+	next = start + interval;
+	while (!wt_exiting) {
+		double now = now_s();
+		struct timespec nap = { 0, 200 * 1000 * 1000 };
+
+		if (now < next) {
+			if (next - now < 0.2)
+				nap.tv_nsec = (long)((next - now) * 1e9);
+			nanosleep(&nap, NULL);	/* a signal cuts it short */
+			continue;
+		}
+		/* a full disk or a vanished directory may heal: say so once, go on */
+		if (write_once(cli, &t, now - start, err, sizeof(err))) {
+			if (!failing)
+				fprintf(stderr, "wtstat: export: %s (will retry every interval)\n", err);
+			failing = true;
+		} else if (failing) {
+			fprintf(stderr, "wtstat: export: writing works again\n");
+			failing = false;
+		}
+		while (next <= now)
+			next += interval;
+	}
+	/* the last numbers before detaching, so a final scrape sees them */
+	if (write_once(cli, &t, now_s() - start, err, sizeof(err))) {
+		wt_tracer_stop(&t);
+		fprintf(stderr, "wtstat: export: final write: %s\n", err);
+		return 1;
+	}
+	wt_tracer_stop(&t);
+	return 0;
+}
