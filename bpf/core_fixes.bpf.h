@@ -61,17 +61,59 @@ static __always_inline bool mapping_is_stable(struct address_space *mapping)
 }
 
 /*
- * 6.18 "mm: introduce memdesc_flags_t" wraps folio->flags in a struct whose
- * only member is the old unsigned long, so reading a long at the field's
- * relocated offset is right on both layouts. PG_writeback's value moved
- * when page flags were reordered (15 on 6.1, 1 on 6.18): read it from BTF.
+ * 6.18 "mm: introduce memdesc_flags_t" wrapped folio->flags, until then an
+ * unsigned long, in a struct. CO-RE will not relocate one as the other, so
+ * each layout has its flavour. PG_* values moved when page flags were
+ * reordered (PG_writeback: 15 on 6.1, 1 on 6.18): read them from BTF.
  */
-static __always_inline bool folio_under_writeback(struct folio *folio)
+struct folio___flags_long {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long folio_flags(struct folio *folio)
 {
 	unsigned long flags = 0;
 
-	bpf_core_read(&flags, sizeof(flags), &folio->flags);
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback));
+	if (bpf_core_field_exists(struct folio___flags_long, flags))
+		bpf_core_read(&flags, sizeof(flags), &((struct folio___flags_long *)folio)->flags);
+	else
+		bpf_core_read(&flags, sizeof(flags), &folio->flags.f);
+	return flags;
+}
+
+static __always_inline bool folio_under_writeback(struct folio *folio)
+{
+	return folio_flags(folio) & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback));
+}
+
+/*
+ * 6.9 "mm: rename _folio_nr_pages to _nr_pages" (the field of a large
+ * folio's first tail page that struct folio overlays).
+ */
+struct folio___nr_new {
+	unsigned int _nr_pages;
+} __attribute__((preserve_access_index));
+
+struct folio___nr_old {
+	unsigned int _folio_nr_pages;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int folio_pages(struct folio *folio)
+{
+	unsigned int nr = 1;
+
+	if (!(folio_flags(folio) & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 1;
+	if (bpf_core_field_exists(struct folio___nr_new, _nr_pages))
+		bpf_core_read(&nr, sizeof(nr), &((struct folio___nr_new *)folio)->_nr_pages);
+	else if (bpf_core_field_exists(struct folio___nr_old, _folio_nr_pages))
+		bpf_core_read(&nr, sizeof(nr), &((struct folio___nr_old *)folio)->_folio_nr_pages);
+	return nr ? nr : 1;
+}
+
+static __always_inline bool folio_dirty(struct folio *folio)
+{
+	return folio_flags(folio) & (1UL << bpf_core_enum_value(enum pageflags, PG_dirty));
 }
 
 /*

@@ -31,8 +31,13 @@ const volatile char filter_comm[WT_COMM_LEN] = {};
 const volatile __u32 nr_callers = 0;
 const volatile struct wt_caller_range callers[WT_MAX_CALLERS] = {};
 
+const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
+const volatile bool drift_on = false;	/* dirty-accounting drift traced */
+
 /* Waits begun and not yet finished; lets hot paths skip map look-ups. */
 __s64 pending_count = 0;
+__s64 stall_count = 0;		/* dirty-throttle sleeps in progress */
+__s64 dirty_count = 0;		/* folios in dirty_folios */
 
 struct pending_wait {
 	__u64 start_ns;
@@ -86,6 +91,43 @@ struct {
 	__type(value, struct pending_wait);
 } pending SEC(".maps");
 
+struct pending_stall {
+	__u64 start_ns;
+	__u32 dev;
+	__u32 tgid;
+	__u32 slept;
+	__u32 wt;		/* the sleeper was inside a writethrough write */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct pending_stall);
+} stalls SEC(".maps");
+
+/* Folios dirtied with accounting on mappings that use writethrough. */
+struct dirty_folio {
+	struct wt_mapping_key key;
+	__u32 nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct dirty_folio);
+} dirty_folios SEC(".maps");
+
+/* Threads inside a writethrough write request. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} wt_writers SEC(".maps");
+
 /* kprobe -> kretprobe hand-over of the argument, keyed by thread id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -108,6 +150,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wt_proc_stats);
 } zero_proc SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wt_dev_stats);
+} zero_dev SEC(".maps");
 
 static __always_inline void count(enum wt_counter c)
 {
@@ -253,12 +302,17 @@ static struct wt_proc_stats *get_proc(__u32 tgid)
 
 static struct wt_dev_stats *get_dev(__u32 dev)
 {
-	struct wt_dev_stats zero = {}, *d;
+	struct wt_dev_stats *d, *zero;
+	__u32 z = 0;
 
 	d = bpf_map_lookup_elem(&devs, &dev);
 	if (d)
 		return d;
-	if (bpf_map_update_elem(&devs, &dev, &zero, BPF_NOEXIST) && !bpf_map_lookup_elem(&devs, &dev)) {
+	zero = bpf_map_lookup_elem(&zero_dev, &z);
+	if (!zero)
+		return NULL;
+	__builtin_memset(zero, 0, sizeof(*zero));
+	if (bpf_map_update_elem(&devs, &dev, zero, BPF_NOEXIST) && !bpf_map_lookup_elem(&devs, &dev)) {
 		count(WT_DROP_DEV_FULL);
 		return NULL;
 	}
@@ -533,14 +587,11 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
  * that switches out voluntarily while its folio is still under writeback
  * is sleeping on it; if writeback already ended, it never slept.
  */
-SEC("?raw_tp/sched_switch")
-int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+static __always_inline void switch_waits(bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!pending_count)
-		return 0;
 	if (!preempt) {
 		tid = BPF_CORE_READ(prev, pid);
 		pw = bpf_map_lookup_elem(&pending, &tid);
@@ -557,7 +608,264 @@ int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	pw = bpf_map_lookup_elem(&pending, &tid);
 	if (pw && pw->slept)
 		wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
+}
+
+static __always_inline void stall_record(struct pending_stall *st, __u64 lat)
+{
+	struct wt_proc_stats *p = bpf_map_lookup_elem(&procs, &st->tgid);
+	struct wt_dev_stats *d = get_dev(st->dev);
+	struct wt_totals *t = get_totals();
+
+	if (p) {
+		hist_add(&p->throttle, lat);
+		if (st->wt)
+			__sync_fetch_and_add(&p->throttle_wt, 1);
+	}
+	if (d) {
+		hist_add(&d->throttle, lat);
+		if (st->wt)
+			__sync_fetch_and_add(&d->throttle_wt, 1);
+	}
+	if (t) {
+		hist_add(&t->throttle, lat);
+		if (st->wt)
+			__sync_fetch_and_add(&t->throttle_wt, 1);
+	}
+}
+
+/* A throttled task sleeps right after the tracepoint; it ends at switch-in. */
+static __always_inline void switch_stalls(bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct pending_stall *st;
+	__u32 tid;
+
+	if (!preempt) {
+		tid = BPF_CORE_READ(prev, pid);
+		st = bpf_map_lookup_elem(&stalls, &tid);
+		if (st)
+			st->slept = 1;
+	}
+	tid = BPF_CORE_READ(next, pid);
+	st = bpf_map_lookup_elem(&stalls, &tid);
+	if (st && st->slept) {
+		stall_record(st, bpf_ktime_get_ns() - st->start_ns);
+		bpf_map_delete_elem(&stalls, &tid);
+		__sync_fetch_and_add(&stall_count, -1);
+	}
+}
+
+SEC("?raw_tp/sched_switch")
+int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	if (wait_mode == WT_WAIT_TRACEPOINT && pending_count)
+		switch_waits(preempt, prev, next);
+	if (throttle_on && stall_count)
+		switch_stalls(preempt, prev, next);
 	return 0;
+}
+
+/* ---- dirty throttling --------------------------------------------------- */
+
+/* "7:0" -> kernel dev_t; 0 when it is not MAJ:MIN */
+static __always_inline __u32 parse_devname(const char *s)
+{
+	__u32 maj = 0, min = 0;
+	bool second = false;
+
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		char c = s[i];
+
+		if (!c)
+			break;
+		if (c == ':' && !second) {
+			second = true;
+			continue;
+		}
+		if (c < '0' || c > '9')
+			return 0;
+		if (second)
+			min = min * 10 + (c - '0');
+		else
+			maj = maj * 10 + (c - '0');
+	}
+	return second ? (maj << 20) | min : 0;
+}
+
+/*
+ * writeback:balance_dirty_pages fires just before the throttled writer
+ * sleeps for 'pause' jiffies; with pause <= 0 it does not sleep.
+ */
+static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
+{
+	struct pending_stall st = {};
+	char name[16] = {};
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct backing_dev_info *bdi;
+
+	if (pause <= 0) {
+		count(WT_CNT_THROTTLE_NOSLEEP);
+		return 0;
+	}
+	if (task_filtered_out())
+		return 0;
+	bdi = BPF_CORE_READ(wb, bdi);
+	bpf_probe_read_kernel_str(name, sizeof(name), &bdi->dev_name);
+	st.dev = parse_devname(name);
+	if (filter_dev && st.dev != filter_dev)
+		return 0;
+	st.tgid = id >> 32;
+	st.wt = bpf_map_lookup_elem(&wt_writers, &tid) != NULL;
+	get_proc(st.tgid);
+	st.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&stalls, &tid, &st, BPF_ANY)) {
+		count(WT_DROP_STALL_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(&stall_count, 1);
+	return 0;
+}
+
+/*
+ * 6.9 "writeback: pass dtc to trace_balance_dirty_pages" shrank the
+ * tracepoint from 12 arguments to 8; 'pause' is second to last in both.
+ * One program per layout: user space enables the one BTF describes.
+ */
+SEC("?raw_tp/balance_dirty_pages")
+int tp_bdp_args8(__u64 *ctx)
+{
+	return stall_begin((void *)ctx[0], (long)ctx[6]);
+}
+
+SEC("?raw_tp/balance_dirty_pages")
+int tp_bdp_args12(__u64 *ctx)
+{
+	return stall_begin((void *)ctx[0], (long)ctx[10]);
+}
+
+/* ---- dirty-accounting drift ------------------------------------------------
+ * A folio dirtied with accounting must be cleaned with accounting
+ * (folio_clear_dirty_for_io, folio_account_cleaned). One that starts
+ * writeback clean without either was cleaned behind the counters' back:
+ * RFC v1's writethrough does that, and nr_dirty grows by its pages for good.
+ */
+SEC("?raw_tp/writeback_dirty_folio")
+int BPF_PROG(tp_dirty_folio, struct folio *folio, struct address_space *mapping)
+{
+	struct wt_mapping_stats *s;
+	struct dirty_folio df = {};
+	struct inode *inode;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 key = (__u64)folio;
+
+	if (!mapping)
+		return 0;
+	inode = BPF_CORE_READ(mapping, host);
+	if (!inode)
+		return 0;
+	mapping_key_of(inode, &df.key);
+	s = bpf_map_lookup_elem(&mappings, &df.key);
+	/* only files that use writethrough: every dirtied page would be too many */
+	if (!(s && (s->wt_begun || s->wt_ended || s->wt_write_calls)) &&
+	    !bpf_map_lookup_elem(&wt_writers, &tid))
+		return 0;
+	df.nr = folio_pages(folio);
+	if (bpf_map_update_elem(&dirty_folios, &key, &df, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&dirty_folios, &key))
+			count(WT_DROP_DIRTY_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(&dirty_count, 1);
+	count(WT_CNT_DIRTY_TRACKED);
+	if (s)
+		__sync_fetch_and_add(&s->dirty_tracked, 1);
+	return 0;
+}
+
+/* The folio's dirty state is leaving through the accounted door. */
+static __always_inline int dirty_accounted(struct folio *folio)
+{
+	struct wt_mapping_stats *s;
+	struct dirty_folio *df;
+	__u64 key = (__u64)folio;
+
+	if (!dirty_count)
+		return 0;
+	df = bpf_map_lookup_elem(&dirty_folios, &key);
+	if (!df || !folio_dirty(folio))
+		return 0;
+	s = bpf_map_lookup_elem(&mappings, &df->key);
+	if (s)
+		__sync_fetch_and_add(&s->dirty_accounted, 1);
+	count(WT_CNT_DIRTY_ACCOUNTED);
+	bpf_map_delete_elem(&dirty_folios, &key);
+	__sync_fetch_and_add(&dirty_count, -1);
+	return 0;
+}
+
+SEC("?fentry/folio_clear_dirty_for_io")
+int BPF_PROG(fentry_clear_dirty, struct folio *folio)
+{
+	return dirty_accounted(folio);
+}
+
+SEC("?kprobe/folio_clear_dirty_for_io")
+int BPF_KPROBE(kprobe_clear_dirty, struct folio *folio)
+{
+	return dirty_accounted(folio);
+}
+
+SEC("?fentry/folio_account_cleaned")
+int BPF_PROG(fentry_account_cleaned, struct folio *folio)
+{
+	return dirty_accounted(folio);
+}
+
+SEC("?kprobe/folio_account_cleaned")
+int BPF_KPROBE(kprobe_account_cleaned, struct folio *folio)
+{
+	return dirty_accounted(folio);
+}
+
+static __always_inline int writeback_start(struct folio *folio)
+{
+	struct wt_mapping_stats *s;
+	struct wt_dev_stats *d;
+	struct wt_totals *t;
+	struct dirty_folio *df;
+	__u64 key = (__u64)folio;
+
+	if (!dirty_count)
+		return 0;
+	df = bpf_map_lookup_elem(&dirty_folios, &key);
+	if (!df || folio_dirty(folio))
+		return 0;	/* untracked, or still dirty (a partial writethrough) */
+	count(WT_ANOM_DIRTY_DRIFT);
+	s = bpf_map_lookup_elem(&mappings, &df->key);
+	if (s)
+		__sync_fetch_and_add(&s->drift_pages, df->nr);
+	d = bpf_map_lookup_elem(&devs, &df->key.dev);
+	if (d)
+		__sync_fetch_and_add(&d->drift_pages, df->nr);
+	t = get_totals();
+	if (t)
+		__sync_fetch_and_add(&t->drift_pages, df->nr);
+	bpf_map_delete_elem(&dirty_folios, &key);
+	__sync_fetch_and_add(&dirty_count, -1);
+	return 0;
+}
+
+SEC("?fentry/__folio_start_writeback")
+int BPF_PROG(fentry_wb_start, struct folio *folio)
+{
+	return writeback_start(folio);
+}
+
+SEC("?kprobe/__folio_start_writeback")
+int BPF_KPROBE(kprobe_wb_start, struct folio *folio)
+{
+	return writeback_start(folio);
 }
 
 /* ---- writethrough begin / end ----------------------------------------- */
@@ -750,7 +1058,11 @@ static __always_inline int wt_write(struct kiocb *iocb)
 	struct wt_mapping_key key;
 	struct wt_mapping_stats *s;
 
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 one = 1;
+
 	count(WT_CNT_WT_WRITE_CALLS);
+	bpf_map_update_elem(&wt_writers, &tid, &one, BPF_ANY);
 	if (!inode)
 		return 0;
 	mapping_key_of(inode, &key);
@@ -762,16 +1074,36 @@ static __always_inline int wt_write(struct kiocb *iocb)
 	return 0;
 }
 
+static __always_inline int wt_write_done(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&wt_writers, &tid);
+	return 0;
+}
+
 SEC("?fentry/iomap_file_writethrough_write")
 int BPF_PROG(fentry_wt_write, struct kiocb *iocb)
 {
 	return wt_write(iocb);
 }
 
+SEC("?fexit/iomap_file_writethrough_write")
+int BPF_PROG(fexit_wt_write)
+{
+	return wt_write_done();
+}
+
 SEC("?kprobe/iomap_file_writethrough_write")
 int BPF_KPROBE(kprobe_wt_write, struct kiocb *iocb)
 {
 	return wt_write(iocb);
+}
+
+SEC("?kretprobe/iomap_file_writethrough_write")
+int BPF_KRETPROBE(kretprobe_wt_write)
+{
+	return wt_write_done();
 }
 
 /* ---- stable mode set / clear, where a kernel exposes them ------------- */

@@ -32,7 +32,18 @@ static const struct prog_ref {
 	{ EV_DIO_COMPLETE, M_KPROBE, "kprobe_dio_complete", false },
 	{ EV_DIO_COMPLETE, M_KPROBE, "kretprobe_dio_complete", true },
 	{ EV_WT_WRITE, M_FENTRY, "fentry_wt_write", false },
+	{ EV_WT_WRITE, M_FENTRY, "fexit_wt_write", true },
 	{ EV_WT_WRITE, M_KPROBE, "kprobe_wt_write", false },
+	{ EV_WT_WRITE, M_KPROBE, "kretprobe_wt_write", true },
+	{ EV_DIRTY_THROTTLE, M_TRACEPOINT, "tp_bdp_args8", false },
+	{ EV_DIRTY_THROTTLE, M_TRACEPOINT, "tp_bdp_args12", false },
+	{ EV_DIRTY_DIRTIED, M_TRACEPOINT, "tp_dirty_folio", false },
+	{ EV_DIRTY_CLEANED, M_FENTRY, "fentry_clear_dirty", false },
+	{ EV_DIRTY_CLEANED, M_KPROBE, "kprobe_clear_dirty", false },
+	{ EV_DIRTY_CANCELLED, M_FENTRY, "fentry_account_cleaned", false },
+	{ EV_DIRTY_CANCELLED, M_KPROBE, "kprobe_account_cleaned", false },
+	{ EV_WB_START, M_FENTRY, "fentry_wb_start", false },
+	{ EV_WB_START, M_KPROBE, "kprobe_wb_start", false },
 	{ EV_STABLE_SET, M_FENTRY, "fentry_stable_set", false },
 	{ EV_STABLE_SET, M_KPROBE, "kprobe_stable_set", false },
 	{ EV_STABLE_CLEAR, M_FENTRY, "fentry_stable_clear", false },
@@ -42,14 +53,18 @@ static const struct prog_ref {
 #define NPROGS (sizeof(progs) / sizeof(progs[0]))
 
 static bool log_verbose;
+static int bdp_nargs;	/* the balance_dirty_pages layout this kernel has */
 static char last_failed_prog[128];
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	const char *p;
+	va_list copy;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(copy, ap);
+	vsnprintf(msg, sizeof(msg), fmt, copy);
+	va_end(copy);
 	/* libbpf names the program whose load failed: "prog 'x': ..." */
 	if (level == LIBBPF_WARN && (p = strstr(msg, "prog '"))) {
 		const char *q = strchr(p + 6, '\'');
@@ -63,8 +78,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 			}
 		}
 	}
-	if (log_verbose)
-		fputs(msg, stderr);
+	if (log_verbose)	/* verifier logs are long: no fixed buffer */
+		vfprintf(stderr, fmt, ap);
 	return 0;
 }
 
@@ -79,6 +94,7 @@ int wt_tracer_plan(struct wt_tracer *t, const struct wt_config *cfg, char *err, 
 	memset(t, 0, sizeof(*t));
 	if (wt_kernel_describe(&t->desc, &cfg->plan, cfg->btf_path, err, errlen))
 		return -1;
+	bdp_nargs = t->desc.bdp_nargs;
 	wt_plan_make(&t->desc, &cfg->plan, &t->plan);
 	return 0;
 }
@@ -87,6 +103,10 @@ static bool uses(const struct wt_plan *plan, const struct prog_ref *r)
 {
 	const struct wt_choice *c = &plan->ev[r->ev];
 
+	if (!strcmp(r->prog, "tp_bdp_args8") && bdp_nargs != 8)
+		return false;
+	if (!strcmp(r->prog, "tp_bdp_args12") && bdp_nargs != 12)
+		return false;
 	return c->needed && c->method == r->m;
 }
 
@@ -109,6 +129,8 @@ static void set_rodata(struct wt_tracer *t, const struct wt_config *cfg)
 			      p->ev[EV_WAIT_WRITEBACK].method == M_TRACEPOINT;
 	ro->begin_exact = p->ev[EV_WT_BEGIN].method == M_FENTRY || p->ev[EV_WT_BEGIN].method == M_KPROBE;
 	ro->stable_hooks = p->ev[EV_STABLE_SET].method == M_FENTRY || p->ev[EV_STABLE_SET].method == M_KPROBE;
+	ro->throttle_on = p->ev[EV_DIRTY_THROTTLE].method == M_TRACEPOINT;
+	ro->drift_on = p->ev[EV_DIRTY_DRIFT].method == M_DERIVED;
 	ro->filter_tgid = cfg->filter_tgid;
 	ro->filter_dev = cfg->filter_dev;
 	ro->filter_ino = cfg->filter_ino;
@@ -195,7 +217,9 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 	struct bpf_program *prog;
 	int e;
 
-	t->skel = wtstat_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = cfg->btf_path);
+
+	t->skel = wtstat_bpf__open_opts(&oo);
 	if (!t->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;

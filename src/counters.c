@@ -7,12 +7,15 @@ static const char *const names[WT_COUNTER_MAX] = {
 	[WT_ANOM_INFLIGHT_NEGATIVE] = "inflight_negative",
 	[WT_ANOM_STABLE_CLEARED_INFLIGHT] = "stable_cleared_inflight",
 	[WT_ANOM_STABLE_LEAKED] = "stable_leaked",
+	[WT_ANOM_DIRTY_DRIFT] = "dirty_drift",
 	[WT_DROP_MAPPING_FULL] = "mapping_table_full",
 	[WT_DROP_PROC_FULL] = "process_table_full",
 	[WT_DROP_DEV_FULL] = "device_table_full",
 	[WT_DROP_PENDING_FULL] = "pending_table_full",
 	[WT_DROP_NAME_UNREADABLE] = "file_name_unreadable",
 	[WT_DROP_NO_STACK] = "stack_unreadable",
+	[WT_DROP_STALL_FULL] = "stall_table_full",
+	[WT_DROP_DIRTY_FULL] = "dirty_table_full",
 	[WT_CNT_STABLE_CALLS] = "stable_calls",
 	[WT_CNT_WAIT_NOSLEEP] = "waits_without_sleep",
 	[WT_CNT_WAIT_OTHER] = "other_writeback_waits",
@@ -22,6 +25,9 @@ static const char *const names[WT_COUNTER_MAX] = {
 	[WT_CNT_STABLE_CLEAR] = "stable_clear_events",
 	[WT_CNT_WT_WRITE_CALLS] = "wt_write_calls",
 	[WT_CNT_WAIT_DURING_WT] = "waits_during_writethrough",
+	[WT_CNT_THROTTLE_NOSLEEP] = "throttle_without_sleep",
+	[WT_CNT_DIRTY_TRACKED] = "dirty_folios_tracked",
+	[WT_CNT_DIRTY_ACCOUNTED] = "dirty_folios_accounted",
 };
 
 const char *wt_counter_name(int c)
@@ -31,10 +37,10 @@ const char *wt_counter_name(int c)
 
 bool wt_counter_is_anomaly(int c)
 {
-	return c >= WT_ANOM_END_WITHOUT_BEGIN && c <= WT_ANOM_STABLE_LEAKED;
+	return c >= WT_ANOM_END_WITHOUT_BEGIN && c <= WT_ANOM_DIRTY_DRIFT;
 }
 
 bool wt_counter_is_drop(int c)
 {
-	return c >= WT_DROP_MAPPING_FULL && c <= WT_DROP_NO_STACK;
+	return c >= WT_DROP_MAPPING_FULL && c <= WT_DROP_DIRTY_FULL;
 }

@@ -179,6 +179,23 @@ static bool enum_has(const struct btf *btf, const char *ename, const char *val)
  * descriptors. The legacy tracefs kprobe_events interface would outlive a
  * crash of wtstat, so a kernel offering only that counts as without kprobes.
  */
+/* Arguments a raw tracepoint program sees: btf_trace_X's, less its void *. */
+static int tracepoint_nargs(const struct btf *btf, const char *tp)
+{
+	char name[WT_NAME_MAX + 16];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return 0;
+	t = btf__type_by_id(btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? btf_vlen(t) - 1 : 0;
+}
+
 static int kprobes_built_in(void)
 {
 	return access("/sys/bus/event_source/devices/kprobe/type", R_OK) ? 0 : 1;
@@ -204,6 +221,7 @@ int wt_kernel_describe(struct wt_kernel_desc *d, const struct wt_plan_opts *opts
 	d->btf = true;
 	d->have_wt_count = struct_has_member(btf, "address_space", "i_wt_count");
 	d->have_as_stable = enum_has(btf, "mapping_flags", "AS_STABLE_WRITES");
+	d->bdp_nargs = tracepoint_nargs(btf, "balance_dirty_pages");
 	for (int i = 0; i < n; i++) {
 		struct wt_sym_facts *s = wt_desc_sym(d, names[i]);
 		char tp[WT_NAME_MAX + 16];

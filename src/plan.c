@@ -9,10 +9,16 @@ static const char *const event_names[EV_COUNT] = {
 	[EV_WT_END] = "wt_end",
 	[EV_STABLE_SET] = "stable_set",
 	[EV_STABLE_CLEAR] = "stable_clear",
+	[EV_DIRTY_THROTTLE] = "dirty_throttle",
+	[EV_DIRTY_DRIFT] = "dirty_drift",
 	[EV_WAIT_WRITEBACK] = "wait_writeback",
 	[EV_SCHED_SWITCH] = "sched_switch",
 	[EV_DIO_COMPLETE] = "dio_complete",
 	[EV_WT_WRITE] = "wt_write",
+	[EV_DIRTY_DIRTIED] = "dirty_dirtied",
+	[EV_DIRTY_CLEANED] = "dirty_cleaned",
+	[EV_DIRTY_CANCELLED] = "dirty_cancelled",
+	[EV_WB_START] = "wb_start",
 };
 
 static const char *const method_names[M_COUNT] = {
@@ -45,6 +51,15 @@ static const struct wt_candidate defaults[EV_COUNT][WT_MAX_CANDIDATES] = {
 			      { M_KPROBE, "iomap_dio_complete" } },
 	[EV_WT_WRITE] = { { M_FENTRY, "iomap_file_writethrough_write" },
 			  { M_KPROBE, "iomap_file_writethrough_write" } },
+	[EV_DIRTY_THROTTLE] = { { M_TRACEPOINT, "writeback/balance_dirty_pages" } },
+	[EV_DIRTY_DRIFT] = { { M_DERIVED, "dirty-accounting" } },
+	[EV_DIRTY_DIRTIED] = { { M_TRACEPOINT, "writeback/writeback_dirty_folio" } },
+	[EV_DIRTY_CLEANED] = { { M_FENTRY, "folio_clear_dirty_for_io" },
+			       { M_KPROBE, "folio_clear_dirty_for_io" } },
+	[EV_DIRTY_CANCELLED] = { { M_FENTRY, "folio_account_cleaned" },
+				 { M_KPROBE, "folio_account_cleaned" } },
+	[EV_WB_START] = { { M_FENTRY, "__folio_start_writeback" },
+			  { M_KPROBE, "__folio_start_writeback" } },
 };
 
 /* Names the kernel never has as symbols: static inline helpers. */
@@ -85,7 +100,7 @@ int wt_method_from_name(const char *name)
 
 bool wt_event_is_neighbour(enum wt_event ev)
 {
-	return ev >= EV_WAIT_WRITEBACK;
+	return ev >= EV_WAIT_WRITEBACK;	/* see the enum: neighbours come last */
 }
 
 static bool in_list(const char *name, const char *const *list, size_t n)
@@ -305,6 +320,46 @@ static void not_needed(struct wt_plan *plan, enum wt_event ev, const char *why)
 	snprintf(plan->ev[ev].note, sizeof(plan->ev[ev].note), "not needed: %s", why);
 }
 
+static const enum wt_event drift_hooks[] = { EV_DIRTY_DIRTIED, EV_DIRTY_CLEANED, EV_DIRTY_CANCELLED, EV_WB_START };
+#define NDRIFT (sizeof(drift_hooks) / sizeof(drift_hooks[0]))
+
+/*
+ * Drift is judged per folio written through, so it needs writethrough
+ * events to know which files to watch, and all four accounting hooks.
+ */
+static void plan_drift(const struct wt_kernel_desc *d, const struct wt_plan_opts *opts, struct wt_plan *plan)
+{
+	struct wt_choice *dr = &plan->ev[EV_DIRTY_DRIFT];
+	bool wt = plan->ev[EV_WT_END].method != M_NONE || plan->ev[EV_DIO_COMPLETE].method != M_NONE ||
+		  plan->ev[EV_WT_WRITE].method != M_NONE;
+
+	dr->event = EV_DIRTY_DRIFT;
+	dr->needed = true;
+	if (!wt) {
+		snprintf(dr->note, WT_REASON_MAX,
+			 "unavailable: needs writethrough events (wt_end, dio_complete or wt_write), which this kernel lacks");
+		for (size_t i = 0; i < NDRIFT; i++)
+			not_needed(plan, drift_hooks[i], "dirty_drift needs writethrough events");
+		return;
+	}
+	for (size_t i = 0; i < NDRIFT; i++) {
+		struct wt_choice *c = &plan->ev[drift_hooks[i]];
+
+		choose(d, opts, plan, drift_hooks[i]);
+		if (c->method == M_NONE) {
+			snprintf(dr->note, WT_REASON_MAX, "unavailable: %s: %s", wt_event_name(drift_hooks[i]), c->note);
+			for (size_t j = 0; j < NDRIFT; j++)
+				if (j != i)
+					not_needed(plan, drift_hooks[j], "dirty_drift is unavailable");
+			return;
+		}
+	}
+	dr->method = M_DERIVED;
+	snprintf(dr->target, sizeof(dr->target), "dirty-accounting");
+	snprintf(dr->note, WT_REASON_MAX,
+		 "folios of writethrough files dirtied with accounting that start writeback clean without it");
+}
+
 /* Signs of the RFC patch: its field in BTF or its entry point in kallsyms. */
 static bool kernel_has_writethrough(const struct wt_kernel_desc *d)
 {
@@ -343,6 +398,29 @@ void wt_plan_make(const struct wt_kernel_desc *d, const struct wt_plan_opts *opt
 		not_needed(plan, EV_SCHED_SWITCH, "no stable_wait hook");
 		break;
 	}
+	choose(d, opts, plan, EV_DIRTY_THROTTLE);
+	if (plan->ev[EV_DIRTY_THROTTLE].method != M_NONE && d->bdp_nargs != 8 && d->bdp_nargs != 12) {
+		plan->ev[EV_DIRTY_THROTTLE].method = M_NONE;
+		snprintf(plan->ev[EV_DIRTY_THROTTLE].note, WT_REASON_MAX,
+			 "unavailable: balance_dirty_pages has %d arguments here; known layouts have 8 or 12",
+			 d->bdp_nargs);
+	}
+	if (plan->ev[EV_DIRTY_THROTTLE].method != M_NONE) {
+		snprintf(plan->ev[EV_DIRTY_THROTTLE].note, WT_REASON_MAX,
+			 "latency: tracepoint to switch-in; pauses of 0 are not sleeps");
+		if (!plan->ev[EV_SCHED_SWITCH].needed || plan->ev[EV_SCHED_SWITCH].method == M_NONE) {
+			memset(&plan->ev[EV_SCHED_SWITCH], 0, sizeof(plan->ev[EV_SCHED_SWITCH]));
+			choose(d, opts, plan, EV_SCHED_SWITCH);
+		}
+		if (plan->ev[EV_SCHED_SWITCH].method == M_NONE) {
+			plan->ev[EV_DIRTY_THROTTLE].method = M_NONE;
+			snprintf(plan->ev[EV_DIRTY_THROTTLE].note, WT_REASON_MAX,
+				 "unavailable: needs sched_switch to time the sleeps");
+		} else if (plan->ev[EV_STABLE_WAIT].method != M_TRACEPOINT) {
+			snprintf(plan->ev[EV_SCHED_SWITCH].note, WT_REASON_MAX,
+				 "ends each dirty-throttle sleep when the task runs again");
+		}
+	}
 
 	choose(d, opts, plan, EV_WT_END);
 	if (plan->ev[EV_WT_END].method != M_NONE)
@@ -359,6 +437,7 @@ void wt_plan_make(const struct wt_kernel_desc *d, const struct wt_plan_opts *opt
 	choose(d, opts, plan, EV_WT_WRITE);
 	choose(d, opts, plan, EV_STABLE_SET);
 	choose(d, opts, plan, EV_STABLE_CLEAR);
+	plan_drift(d, opts, plan);
 	/* A set without its clear (or the reverse) would skew stable time. */
 	if ((plan->ev[EV_STABLE_SET].method == M_DERIVED) != (plan->ev[EV_STABLE_CLEAR].method == M_DERIVED)) {
 		for (int ev = EV_STABLE_SET; ev <= EV_STABLE_CLEAR; ev++) {
@@ -378,6 +457,14 @@ void wt_plan_make(const struct wt_kernel_desc *d, const struct wt_plan_opts *opt
 			derived_note(ev, d, ch->note, sizeof(ch->note));
 		}
 	}
+}
+
+static bool has_method(enum wt_event ev, enum wt_method m)
+{
+	for (int i = 0; i < WT_MAX_CANDIDATES; i++)
+		if (defaults[ev][i].method == m)
+			return true;
+	return false;
 }
 
 int wt_parse_probe_spec(const char *spec, struct wt_plan_opts *opts, char *err, size_t errlen)
@@ -420,7 +507,11 @@ int wt_parse_probe_spec(const char *spec, struct wt_plan_opts *opts, char *err, 
 		snprintf(err, errlen, "--probe '%s': unknown method '%s' (use fentry, kprobe or tracepoint)", spec, meth);
 		return -1;
 	}
-	if (m == M_TRACEPOINT && e != EV_STABLE_WAIT && e != EV_WAIT_WRITEBACK && e != EV_SCHED_SWITCH) {
+	if (e == EV_DIRTY_DRIFT) {
+		snprintf(err, errlen, "--probe '%s': dirty_drift is derived; override dirty_dirtied, dirty_cleaned, dirty_cancelled or wb_start", spec);
+		return -1;
+	}
+	if (m == M_TRACEPOINT && !has_method(e, M_TRACEPOINT)) {
 		snprintf(err, errlen, "--probe '%s': event '%s' has no tracepoint form", spec, ev);
 		return -1;
 	}

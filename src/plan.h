@@ -16,11 +16,17 @@ enum wt_event {
 	EV_WT_END,
 	EV_STABLE_SET,
 	EV_STABLE_CLEAR,
+	EV_DIRTY_THROTTLE,	/* sleeps in balance_dirty_pages() */
+	EV_DIRTY_DRIFT,		/* folios cleaned without dirty accounting */
 	/* neighbours: hooks that help or stand in for the events above */
 	EV_WAIT_WRITEBACK,	/* marks real sleeps inside folio_wait_stable */
-	EV_SCHED_SWITCH,	/* ends waits measured from the tracepoint */
+	EV_SCHED_SWITCH,	/* ends waits and stalls measured from tracepoints */
 	EV_DIO_COMPLETE,	/* stands in for wt_end */
 	EV_WT_WRITE,		/* writethrough write requests */
+	EV_DIRTY_DIRTIED,	/* folios dirtied with accounting */
+	EV_DIRTY_CLEANED,	/* ... cleaned with accounting for I/O */
+	EV_DIRTY_CANCELLED,	/* ... cleaned with accounting on truncate */
+	EV_WB_START,		/* folios starting writeback */
 	EV_COUNT,
 };
 
@@ -57,6 +63,7 @@ struct wt_kernel_desc {
 	int kprobes;		/* kprobe support built in: 1, 0, -1 unknown */
 	bool have_wt_count;	/* BTF: address_space.i_wt_count (RFC patch) */
 	bool have_as_stable;	/* BTF: AS_STABLE_WRITES (6.7+, 6.1.72+) */
+	int bdp_nargs;		/* arguments of the balance_dirty_pages tracepoint */
 	char release[64];
 	int nsyms;
 	struct wt_sym_facts syms[WT_MAX_SYMS];

@@ -37,6 +37,7 @@ enum wt_counter {
 	WT_ANOM_INFLIGHT_NEGATIVE,
 	WT_ANOM_STABLE_CLEARED_INFLIGHT,
 	WT_ANOM_STABLE_LEAKED,
+	WT_ANOM_DIRTY_DRIFT,		/* folios cleaned without dirty accounting */
 	/* events we saw but could not record: never silent */
 	WT_DROP_MAPPING_FULL,
 	WT_DROP_PROC_FULL,
@@ -44,6 +45,8 @@ enum wt_counter {
 	WT_DROP_PENDING_FULL,
 	WT_DROP_NAME_UNREADABLE,
 	WT_DROP_NO_STACK,
+	WT_DROP_STALL_FULL,
+	WT_DROP_DIRTY_FULL,
 	/* things worth knowing about the measurement itself */
 	WT_CNT_STABLE_CALLS,		/* folio_wait_stable calls seen (func mode) */
 	WT_CNT_WAIT_NOSLEEP,		/* wait began but the task never slept */
@@ -54,6 +57,9 @@ enum wt_counter {
 	WT_CNT_STABLE_CLEAR,
 	WT_CNT_WT_WRITE_CALLS,
 	WT_CNT_WAIT_DURING_WT,		/* stable waits while writethrough in flight */
+	WT_CNT_THROTTLE_NOSLEEP,	/* balance_dirty_pages pause that never slept */
+	WT_CNT_DIRTY_TRACKED,		/* folios dirtied on writethrough mappings */
+	WT_CNT_DIRTY_ACCOUNTED,		/* of those, cleaned with accounting */
 	WT_COUNTER_MAX,
 };
 
@@ -87,24 +93,35 @@ struct wt_mapping_stats {
 	__u64 stable_ns;		/* closed stable intervals */
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
+	__u64 dirty_tracked;		/* folios dirtied (accounted) while tracked */
+	__u64 dirty_accounted;		/* of those, cleaned with accounting */
+	__u64 drift_pages;		/* pages cleaned without accounting */
 	char name[WT_NAME_LEN];
 	char parent[WT_NAME_LEN];
 };
 
 struct wt_proc_stats {
 	struct wt_hist wait;
+	struct wt_hist throttle;	/* sleeps in balance_dirty_pages() */
+	__u64 throttle_wt;		/* of those, inside a writethrough write */
 	__u64 waits_during_wt;
 	char comm[WT_COMM_LEN];
 };
 
 struct wt_dev_stats {
 	struct wt_hist wait;
+	struct wt_hist throttle;
+	__u64 throttle_wt;
 	__u64 other_waits;
+	__u64 drift_pages;
 };
 
 /* Everything without a key: one entry in the "totals" array. */
 struct wt_totals {
 	struct wt_hist wait;
+	struct wt_hist throttle;
+	__u64 throttle_wt;
+	__u64 drift_pages;
 	__s64 inflight;
 	__s64 inflight_max;
 	__u64 wt_begun;

@@ -7,9 +7,12 @@
  * and a kernel that refuses tracing programs outright (EPERM) or lacks the
  * target is reported as a skip, not a pass.
  * Output: one "ok|not ok|skip load:<program>" line each; exit 1 on any not ok.
+ * With a BTF file argument, CO-RE relocates against that kernel instead
+ * (e.g. another release's vmlinux): relocation errors show up here.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -19,6 +22,11 @@
 static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
 {
 	return 0;
+}
+
+static int loud(enum libbpf_print_level l, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
 }
 
 static bool is_tracing(struct bpf_program *p)
@@ -37,15 +45,16 @@ static const char *target_of(struct bpf_program *p)
 	return slash ? slash + 1 : "";
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = argc > 1 ? argv[1] : NULL);
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct wtstat_bpf *skel;
 	struct bpf_program *p;
 	int bad = 0, err, ntracing = 0;
 
-	libbpf_set_print(quiet);
-	skel = wtstat_bpf__open();
+	libbpf_set_print(getenv("V") ? loud : quiet);
+	skel = wtstat_bpf__open_opts(&oo);
 	if (!skel) {
 		printf("not ok load:open: %s\n", strerror(errno));
 		return 1;
@@ -70,7 +79,7 @@ int main(void)
 		const char *name = NULL;
 		int k = 0;
 
-		skel = wtstat_bpf__open();
+		skel = wtstat_bpf__open_opts(&oo);
 		bpf_object__for_each_program(p, skel->obj) {
 			bool mine = is_tracing(p) && k++ == i;
 

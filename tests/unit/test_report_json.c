@@ -427,12 +427,15 @@ static void test_counter_objects(void **state)
 		{ "inflight_negative", WT_ANOM_INFLIGHT_NEGATIVE, "anomalies" },
 		{ "stable_cleared_inflight", WT_ANOM_STABLE_CLEARED_INFLIGHT, "anomalies" },
 		{ "stable_leaked", WT_ANOM_STABLE_LEAKED, "anomalies" },
+		{ "dirty_drift", WT_ANOM_DIRTY_DRIFT, "anomalies" },
 		{ "mapping_table_full", WT_DROP_MAPPING_FULL, "dropped" },
 		{ "process_table_full", WT_DROP_PROC_FULL, "dropped" },
 		{ "device_table_full", WT_DROP_DEV_FULL, "dropped" },
 		{ "pending_table_full", WT_DROP_PENDING_FULL, "dropped" },
 		{ "file_name_unreadable", WT_DROP_NAME_UNREADABLE, "dropped" },
 		{ "stack_unreadable", WT_DROP_NO_STACK, "dropped" },
+		{ "stall_table_full", WT_DROP_STALL_FULL, "dropped" },
+		{ "dirty_table_full", WT_DROP_DIRTY_FULL, "dropped" },
 		{ "stable_calls", WT_CNT_STABLE_CALLS, "measurement" },
 		{ "waits_without_sleep", WT_CNT_WAIT_NOSLEEP, "measurement" },
 		{ "other_writeback_waits", WT_CNT_WAIT_OTHER, "measurement" },
@@ -442,15 +445,18 @@ static void test_counter_objects(void **state)
 		{ "stable_clear_events", WT_CNT_STABLE_CLEAR, "measurement" },
 		{ "wt_write_calls", WT_CNT_WT_WRITE_CALLS, "measurement" },
 		{ "waits_during_writethrough", WT_CNT_WAIT_DURING_WT, "measurement" },
+		{ "throttle_without_sleep", WT_CNT_THROTTLE_NOSLEEP, "measurement" },
+		{ "dirty_folios_tracked", WT_CNT_DIRTY_TRACKED, "measurement" },
+		{ "dirty_folios_accounted", WT_CNT_DIRTY_ACCOUNTED, "measurement" },
 	};
 	struct wt_report r = { .tracer = &tracer, .snap = &snap, .final = true, .top = 10 };
 	json_object *o = render(&r);
 	char path[96];
 
 	assert_int_equal(sizeof(want) / sizeof(want[0]), WT_COUNTER_MAX);
-	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 4);
-	assert_int_equal(json_object_object_length(jget(o, "dropped")), 6);
-	assert_int_equal(json_object_object_length(jget(o, "measurement")), 9);
+	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 5);
+	assert_int_equal(json_object_object_length(jget(o, "dropped")), 8);
+	assert_int_equal(json_object_object_length(jget(o, "measurement")), 12);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(wt_counter_name(want[i].idx), want[i].name);
 		snprintf(path, sizeof(path), "%s.%s", want[i].obj, want[i].name);
@@ -600,8 +606,8 @@ static void test_text_report(void **state)
 	fclose(f);
 	assert_non_null(strstr(out_buf, "vm/data.img"));
 	assert_non_null(strstr(out_buf, "\nanomalies: end_without_begin=1 inflight_negative=2 "
-					"stable_cleared_inflight=3 stable_leaked=4\n"));
-	assert_non_null(strstr(out_buf, "\ndropped: mapping_table_full=5 "));
+					"stable_cleared_inflight=3 stable_leaked=4 dirty_drift=5\n"));
+	assert_non_null(strstr(out_buf, "\ndropped: mapping_table_full=6 "));
 	assert_non_null(strstr(out_buf, "stable-wait latency: tracepoint to switch-in"));
 	assert_non_null(strstr(out_buf, "stable waits 4 "));
 	/* wt_end and dio_complete are unavailable here: said so, not zeros */

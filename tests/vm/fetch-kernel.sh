@@ -10,7 +10,11 @@
 # The version is resolved at run time from apt-cache (old versions vanish
 # from the mirror, so it is never hard-coded). SUITE selects a release from
 # the configured apt sources (e.g. bookworm, bookworm-security,
-# bookworm-backports); without it apt's candidate is used.
+# bookworm-backports); without it apt's candidate is used. The suite's
+# linux-kbuild programs must run on this host (same or older glibc): a
+# bookworm host can build for bookworm-backports kernels, not for trixie's.
+# When a download fails (offline) and an earlier kernel is complete in
+# WORKDIR, that one is used, with a warning.
 #
 # Layout (idempotent; nothing is downloaded twice):
 #   WORKDIR/cache/*.deb                     downloaded packages
@@ -33,35 +37,42 @@ mkdir -p "$WORKDIR/cache"
 WORKDIR=$(cd "$WORKDIR" && pwd)
 CACHE=$WORKDIR/cache
 
-# pkg/SUITE when a suite was asked for, plain pkg otherwise
-sel() { if [ -n "$SUITE" ]; then echo "$1/$SUITE"; else echo "$1"; fi; }
+# pkg/SUITE when a suite was asked for, plain pkg otherwise (busybox-static
+# always comes from the default suite: backports suites do not carry it)
+sel() {
+	if [ -n "$SUITE" ] && [ "$1" != busybox-static ]; then echo "$1/$SUITE"; else echo "$1"; fi
+}
 
-# first "Depends:" target of a package matching a prefix
-dep_of() { # PKG PREFIX
-	local out
-	out=$(apt-cache depends "$(sel "$1")" 2>/dev/null) ||
+# all "Depends:" targets of a package, one per line
+deps_of() { # PKG
+	apt-cache depends "$(sel "$1")" 2>/dev/null | sed -n 's/^ *Depends: \([^ ]*\).*/\1/p' ||
 		die "apt-cache depends $(sel "$1") failed (suite not in the apt sources? run apt-get update)"
-	echo "$out" | sed -n "s/^ *Depends: \($2[^ ]*\).*/\1/p" | head -n1
 }
 
 # ---- resolve versions ------------------------------------------------------
-IMG_PKG=$(dep_of linux-image-amd64 linux-image-)
-[ -n "$IMG_PKG" ] || die "cannot resolve the kernel behind linux-image-amd64${SUITE:+/$SUITE}"
+IMG_PKG=$(deps_of linux-image-amd64 | grep -m1 '^linux-image-' || true)
+[ -n "$IMG_PKG" ] || die "cannot resolve the kernel behind linux-image-amd64${SUITE:+/$SUITE}${SUITE:+ (is $SUITE in the apt sources, and apt-get update done?)}"
 KVER=${IMG_PKG#linux-image-}
-# an unsigned image package may sit behind a -signed one or the reverse; we
-# want the one that has the vmlinuz, any of them does.
 HDR_PKG=linux-headers-$KVER
-COMMON_PKG=$(dep_of "$HDR_PKG" linux-headers-)
-KBUILD_PKG=$(dep_of "$HDR_PKG" linux-kbuild-)
+HDR_DEPS=$(deps_of "$HDR_PKG")
+COMMON_PKG=$(echo "$HDR_DEPS" | grep -m1 '^linux-headers-' || true)
+KBUILD_PKG=$(echo "$HDR_DEPS" | grep -m1 '^linux-kbuild-' || true)
 [ -n "$COMMON_PKG" ] && [ -n "$KBUILD_PKG" ] ||
 	die "cannot resolve the -common headers / kbuild packages of $HDR_PKG"
 log "kernel $KVER (packages: $IMG_PKG $HDR_PKG $COMMON_PKG $KBUILD_PKG busybox-static)"
 
 # ---- download (skip what is cached) ----------------------------------------
-have_deb() { # PKG -> prints path of a cached .deb for PKG whose version apt would pick
+PKGS=("$IMG_PKG" "$HDR_PKG" "$COMMON_PKG" "$KBUILD_PKG" busybox-static)
+# one apt-cache call for all candidate versions (each call costs ~1 s)
+SELS=()
+for p in "${PKGS[@]}"; do SELS+=("$(sel "$p")"); done
+VERS=$(apt-cache show --no-all-versions "${SELS[@]}" 2>/dev/null |
+	awk '/^Package: /{p=$2} /^Version: /{print p, $2}') ||
+	die "apt-cache show ${SELS[*]} failed"
+cached_deb() { # PKG -> path of the cached .deb of the version apt picks
 	local ver f
-	ver=$(apt-cache show "$(sel "$1")" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
-	[ -n "$ver" ] || die "apt-cache show $(sel "$1") gives no version"
+	ver=$(echo "$VERS" | awk -v p="$1" '$1==p{print $2; exit}')
+	[ -n "$ver" ] || die "apt-cache gives no version for $(sel "$1")"
 	ver=${ver//:/%3a}
 	for f in "$CACHE/${1}_${ver}_"*.deb; do
 		[ -f "$f" ] && { echo "$f"; return 0; }
@@ -69,12 +80,19 @@ have_deb() { # PKG -> prints path of a cached .deb for PKG whose version apt wou
 	return 1
 }
 DEBS=()
-for p in "$IMG_PKG" "$HDR_PKG" "$COMMON_PKG" "$KBUILD_PKG" busybox-static; do
-	if ! f=$(have_deb "$p"); then
+for p in "${PKGS[@]}"; do
+	if ! f=$(cached_deb "$p"); then
 		log "downloading $(sel "$p")"
-		(cd "$CACHE" && apt-get -o APT::Sandbox::User=root download -q=2 "$(sel "$p")" >&2) ||
-			die "apt-get download $(sel "$p") failed"
-		f=$(have_deb "$p") || die "downloaded $p but cannot find its .deb in $CACHE"
+		if ! (cd "$CACHE" && apt-get -o APT::Sandbox::User=root download -q=2 "$(sel "$p")" >&2); then
+			# offline, or the mirror moved on: fall back to a complete earlier kernel
+			old=$(ls -td "$WORKDIR"/kernel-*/ 2>/dev/null | while read -r d; do
+				[ -f "$d/.done" ] && [ -f "$d/env" ] && { basename "$d"; break; }; done || true)
+			[ -n "$old" ] || die "apt-get download $(sel "$p") failed and nothing is cached"
+			log "warning: apt-get download $(sel "$p") failed; using the cached ${old#kernel-}"
+			echo "${old#kernel-}"
+			exit 0
+		fi
+		f=$(cached_deb "$p") || die "downloaded $p but cannot find its .deb in $CACHE"
 	fi
 	DEBS+=("$f")
 done
@@ -121,7 +139,7 @@ fi
 [ -f "$MODDIR/modules.dep" ] || die "depmod made no modules.dep in $MODDIR"
 
 # ---- vmlinux from vmlinuz (the scripts/extract-vmlinux method) --------------
-is_elf() { [ "$(od -An -tx1 -N4 "$1" 2>/dev/null | tr -d ' \n')" = 7f454c46; }
+is_elf() { [ "$(od -An -tx1 -N4 "$1" 2>/dev/null | tr -d ' \n')" = 7f454c46 ]; }
 try_decomp() { # MAGIC-REGEX DECOMPRESSOR...
 	local magic=$1 off
 	shift
