@@ -911,7 +911,7 @@ static __always_inline int wt_end(struct inode *inode)
 	struct wt_mapping_key key;
 	struct wt_mapping_stats *s;
 	struct wt_totals *t;
-	bool stable, in_flight;
+	bool stable;
 	long kc;
 	__s64 in;
 
@@ -946,15 +946,25 @@ static __always_inline int wt_end(struct inode *inode)
 		__u64 derived = s->wt_ended + (kc > 0 ? kc : 0);
 
 		if (derived > s->wt_begun)
-			s->wt_begun = derived;
+			s->wt_begun = derived;	/* totals: summed in user space */
 	}
 	s->last_seen_ns = bpf_ktime_get_ns();
 	stable = mapping_is_stable(mapping);
-	in_flight = wt_in_flight(mapping, s);
-	if (!stable && in_flight)
-		count(WT_ANOM_STABLE_CLEARED_INFLIGHT);
-	if (stable && !in_flight && !sb_requires_stable(mapping))
-		count(WT_ANOM_STABLE_LEAKED);
+	/*
+	 * The invariants are judged on the kernel's own count only: ours runs
+	 * beside it and races concurrent begins and ends. Begin sets the bit
+	 * before counting and end counts down before clearing, so a state
+	 * seen twice, count and bit in both orders, is no race.
+	 */
+	if (have_wt_count()) {
+		long kc2 = read_wt_count(mapping);
+		bool stable2 = mapping_is_stable(mapping);
+
+		if (!stable && !stable2 && kc > 0 && kc2 > 0)
+			count(WT_ANOM_STABLE_CLEARED_INFLIGHT);
+		if (stable && stable2 && kc == 0 && kc2 == 0 && !sb_requires_stable(mapping))
+			count(WT_ANOM_STABLE_LEAKED);
+	}
 	observe_stable(s, stable, s->last_seen_ns, true);
 	return 0;
 }

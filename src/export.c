@@ -22,19 +22,6 @@
 #define TEXTFILE_NAME "wtstat.prom"
 #define DEFAULT_INTERVAL_S 15.0
 
-int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
-{
-	struct wt_map_fds fds = {
-		.mappings = bpf_map__fd(t->skel->maps.mappings),
-		.procs = bpf_map__fd(t->skel->maps.procs),
-		.devs = bpf_map__fd(t->skel->maps.devs),
-		.totals = bpf_map__fd(t->skel->maps.totals),
-		.counters = bpf_map__fd(t->skel->maps.counters),
-	};
-
-	return wt_snapshot_read(s, &fds, t->skel->bss->pending_count);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;

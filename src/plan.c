@@ -116,8 +116,12 @@ int wt_candidates(enum wt_event ev, const struct wt_plan_opts *opts, struct wt_c
 	int n = 0;
 
 	if (opts && opts->overridden[ev]) {
-		out[0] = opts->override[ev];
-		return 1;
+		out[n++] = opts->override[ev];
+		/* derivation is no hook: it stays the fallback of an override */
+		for (int i = 0; i < WT_MAX_CANDIDATES; i++)
+			if (defaults[ev][i].method == M_DERIVED)
+				out[n++] = defaults[ev][i];
+		return n;
 	}
 	for (int i = 0; i < WT_MAX_CANDIDATES; i++) {
 		if (defaults[ev][i].method == M_NONE)

@@ -56,13 +56,25 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void fds_of(const struct wt_tracer *t, struct wt_map_fds *fds)
+int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
 {
-	fds->mappings = bpf_map__fd(t->skel->maps.mappings);
-	fds->procs = bpf_map__fd(t->skel->maps.procs);
-	fds->devs = bpf_map__fd(t->skel->maps.devs);
-	fds->totals = bpf_map__fd(t->skel->maps.totals);
-	fds->counters = bpf_map__fd(t->skel->maps.counters);
+	struct wt_map_fds fds = {
+		.mappings = bpf_map__fd(t->skel->maps.mappings),
+		.procs = bpf_map__fd(t->skel->maps.procs),
+		.devs = bpf_map__fd(t->skel->maps.devs),
+		.totals = bpf_map__fd(t->skel->maps.totals),
+		.counters = bpf_map__fd(t->skel->maps.counters),
+	};
+	int e = wt_snapshot_read(s, &fds, t->skel->bss->pending_count);
+	enum wt_method m = t->plan.ev[EV_WT_BEGIN].method;
+
+	/* Derived begins are per file (a running max); their total is the sum. */
+	if (!e && m != M_FENTRY && m != M_KPROBE) {
+		s->totals.wt_begun = 0;
+		for (size_t i = 0; i < s->nmaps; i++)
+			s->totals.wt_begun += s->maps[i].s.wt_begun;
+	}
+	return e;
 }
 
 static int emit(const struct wt_cli *cli, FILE *out, const struct wt_report *r)
@@ -77,15 +89,13 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 		    const struct wt_session_hooks *hooks, char *err, size_t errlen)
 {
 	static const struct wt_session_hooks none;
-	struct wt_map_fds fds;
 	struct wt_snapshot prev, cur;
 	double start = now_s(), next = start + cli->interval_s, last = start;
 	int e;
 
 	if (!hooks)
 		hooks = &none;
-	fds_of(t, &fds);
-	e = wt_snapshot_read(&prev, &fds, t->skel->bss->pending_count);
+	e = wt_tracer_snapshot(t, &prev);
 	if (e) {
 		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
 		return -1;
@@ -103,7 +113,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 			struct wt_report r = { .tracer = t, .snap = &delta, .interval_s = now - last,
 					       .elapsed_s = now - start, .top = cli->top };
 
-			e = wt_snapshot_read(&cur, &fds, t->skel->bss->pending_count);
+			e = wt_tracer_snapshot(t, &cur);
 			if (!e)
 				e = wt_snapshot_delta(&delta, &cur, &prev);
 			if (e) {
@@ -131,7 +141,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 	wt_snapshot_free(&prev);
 	if (hooks->before_final)
 		hooks->before_final(hooks->arg);
-	e = wt_snapshot_read(&cur, &fds, t->skel->bss->pending_count);
+	e = wt_tracer_snapshot(t, &cur);
 	if (e) {
 		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
 		return -1;

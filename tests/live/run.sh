@@ -36,7 +36,7 @@ snapshot_state() {
 	{
 		losetup -a | sed 's/ (.*//' | sort
 		grep -c wtstat- /proc/mounts
-		find /tmp -maxdepth 1 -name 'wtstat-*' ! -name 'wtstat-live.*' | sort
+		find /tmp -maxdepth 1 -name 'wtstat-??????' | sort
 		bpftool prog show 2>/dev/null | grep -cE 'name (tp_|kprobe_|kretprobe_|fentry_|fexit_)'
 		bpftool link show 2>/dev/null | grep -c '^[0-9]'
 	} 2>/dev/null

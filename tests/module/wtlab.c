@@ -11,10 +11,10 @@
  *   inode_writethrough_end(inode)    count -= 1; at 0 clear stable writes,
  *                                    unless the device requires them
  *                                    (v1_clear=1: clear anyway, as RFC v1)
- *   wtlab_file_writethrough_write(file, pos, len, private)
+ *   wtlab_file_writethrough_write(iocb, from, wt_ops, private)
  *                                    one call per request (like
  *                                    iomap_file_writethrough_write)
- *   wtlab_dio_complete(inode, flags) one call per folio I/O completion (like
+ *   wtlab_dio_complete(dio)     one call per folio I/O completion (like
  *                                    iomap_dio_complete); calls _end when
  *                                    flags & WTLAB_DIO_BUF_WRITETHROUGH
  *   mapping_set_stable_writes(mapping), mapping_clear_stable_writes(mapping)
@@ -70,8 +70,9 @@ void mapping_set_stable_writes(struct address_space *mapping);
 void mapping_clear_stable_writes(struct address_space *mapping);
 void inode_writethrough_begin(struct inode *inode);
 void inode_writethrough_end(struct inode *inode);
-void wtlab_dio_complete(struct inode *inode, unsigned int flags);
-ssize_t wtlab_file_writethrough_write(struct file *file, loff_t pos, size_t len,
+struct wtlab_dio;
+ssize_t wtlab_dio_complete(struct wtlab_dio *dio);
+ssize_t wtlab_file_writethrough_write(struct kiocb *iocb, struct iov_iter *from, const void *wt_ops,
 				      void *private);
 
 #ifdef WTLAB_NOTRACE
@@ -292,10 +293,27 @@ static void wt_batch_put(struct wt_batch *b)
 		wake_up_all(&wt_waitq);
 }
 
-WT_NEIGHBOUR void wtlab_dio_complete(struct inode *inode, unsigned int flags)
+/*
+ * The leading members of fs/iomap/direct-io.c's private struct iomap_dio,
+ * in its order (the same on 6.1 and 6.18): a tracer that reads
+ * dio->flags and dio->iocb->ki_filp through the kernel's BTF finds them
+ * here as in a real completion.
+ */
+struct wtlab_dio {
+	struct kiocb *iocb;
+	const void *dops;
+	loff_t i_size;
+	loff_t size;
+	atomic_t ref;
+	unsigned int flags;
+	int error;
+};
+
+WT_NEIGHBOUR ssize_t wtlab_dio_complete(struct wtlab_dio *dio)
 {
-	if (flags & WTLAB_DIO_BUF_WRITETHROUGH)
-		inode_writethrough_end(inode);
+	if (dio->flags & WTLAB_DIO_BUF_WRITETHROUGH)
+		inode_writethrough_end(file_inode(dio->iocb->ki_filp));
+	return dio->size;
 }
 EXPORT_SYMBOL_GPL(wtlab_dio_complete);
 
@@ -303,12 +321,14 @@ static void wt_io_done(struct work_struct *work)
 {
 	struct wt_io *io = container_of(to_delayed_work(work), struct wt_io, dwork);
 	struct wt_batch *b = io->b;
-	struct inode *inode = file_inode(b->file);
+	struct kiocb kiocb;
+	struct wtlab_dio dio = { .iocb = &kiocb, .size = folio_size(io->folio),
+				 .flags = (b->req.flags & WTLAB_F_NO_BEGIN) ? 0 : WTLAB_DIO_BUF_WRITETHROUGH };
 
+	init_sync_kiocb(&kiocb, b->file);
 	folio_end_writeback(io->folio);
 	folio_put(io->folio);
-	wtlab_dio_complete(inode, (b->req.flags & WTLAB_F_NO_BEGIN) ? 0 :
-			   WTLAB_DIO_BUF_WRITETHROUGH);
+	wtlab_dio_complete(&dio);
 	kfree(io);
 	if (atomic_dec_and_test(&b->inflight))
 		wake_up_all(&wt_waitq);
@@ -319,10 +339,20 @@ static void wt_io_done(struct work_struct *work)
  * One request: the patch's per-folio preparation, then "submit" a fake I/O
  * that completes after hold_ms. Returns the bytes covered or an error.
  */
-WT_NEIGHBOUR ssize_t wtlab_file_writethrough_write(struct file *file, loff_t pos,
-						   size_t len, void *private)
+struct wt_req_ctx {
+	struct wt_batch *b;
+	size_t len;
+};
+
+/* Arguments as iomap_file_writethrough_write(): the range is in iocb and ctx. */
+WT_NEIGHBOUR ssize_t wtlab_file_writethrough_write(struct kiocb *iocb, struct iov_iter *from,
+						   const void *wt_ops, void *private)
 {
-	struct wt_batch *b = private;
+	struct wt_req_ctx *ctx = private;
+	struct wt_batch *b = ctx->b;
+	struct file *file = iocb->ki_filp;
+	loff_t pos = iocb->ki_pos;
+	size_t len = ctx->len;
 	struct address_space *mapping = file->f_mapping;
 	struct inode *inode = mapping->host;
 	pgoff_t index = pos >> PAGE_SHIFT;
@@ -392,7 +422,12 @@ static void wt_batch_run(struct wt_batch *b)
 
 		if (b->req.flags & WTLAB_F_STRIDE)
 			pos += (loff_t)i * b->req.len;
-		r = wtlab_file_writethrough_write(b->file, pos, b->req.len, b);
+		struct wt_req_ctx ctx = { .b = b, .len = b->req.len };
+		struct kiocb kiocb;
+
+		init_sync_kiocb(&kiocb, b->file);
+		kiocb.ki_pos = pos;
+		r = wtlab_file_writethrough_write(&kiocb, NULL, NULL, &ctx);
 		if (r < 0) {
 			b->err = r;
 			pr_warn_ratelimited("wtlab: request %u at %lld: error %zd\n",
