@@ -88,7 +88,7 @@ $(OUT)/load_all: tests/live/load_all.c $(SKEL)
 # `make bench`: the full suite, bench/results.json, exit 1 when a target is
 # missed. `make bench-smoke`: a short run that only checks the harness.
 BENCH      := $(OUT)/bench
-BENCH_BINS := $(BENCH)/empty_loader $(BENCH)/rewrite $(BENCH)/cycle
+BENCH_BINS := $(BENCH)/empty_loader $(BENCH)/rewrite $(BENCH)/cycle $(BENCH)/progstat
 # bench/cycle.c links the snapshot, report and Prometheus code it times
 # (metrics.c and prom.c only where they exist), nothing else of the tool
 CYCLE_SRCS := $(wildcard $(addprefix src/,plan.c hist.c snapshot.c counters.c report_text.c \
@@ -113,6 +113,10 @@ $(BENCH)/empty_loader: bench/empty_loader.c $(BENCH)/empty.skel.h
 $(BENCH)/rewrite: bench/rewrite.c $(OUT)/loopdev.o
 	@mkdir -p $(BENCH)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lpthread -o $@
+
+$(BENCH)/progstat: bench/progstat.c
+	@mkdir -p $(BENCH)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
 $(BENCH)/cycle: bench/cycle.c $(CYCLE_OBJS) $(SKEL)
 	@mkdir -p $(BENCH)

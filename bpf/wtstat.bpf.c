@@ -698,7 +698,7 @@ static __always_inline __u32 parse_devname(const char *s)
  */
 static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
 {
-	struct pending_stall st = {};
+	struct pending_stall st = {}, *prev;
 	char name[16] = {};
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -719,7 +719,14 @@ static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
 	st.wt = bpf_map_lookup_elem(&wt_writers, &tid) != NULL;
 	get_proc(st.tgid);
 	st.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&stalls, &tid, &st, BPF_ANY)) {
+	prev = bpf_map_lookup_elem(&stalls, &tid);
+	if (prev) {
+		/* woken before it switched out: that pause never slept */
+		count(WT_CNT_THROTTLE_NOSLEEP);
+		*prev = st;
+		return 0;
+	}
+	if (bpf_map_update_elem(&stalls, &tid, &st, BPF_NOEXIST)) {
 		count(WT_DROP_STALL_FULL);
 		return 0;
 	}

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "attach.h"
 #include <json-c/json.h>
 #include "hist.h"
@@ -74,6 +75,32 @@ static const struct wt_metric_def defs[WT_M_COUNT] = {
 		"probes[].attached",
 		"1 when a hook serving the event is attached; method and target say which (derived: computed from other hooks).",
 		WT_KIND_GAUGE, WT_UNIT_COUNT, T_ONLY, WT_AGG_SUM, "event" },
+	[WT_M_DIRTY_THROTTLE] = { WT_M_DIRTY_THROTTLE, "dirty_throttle", "wtstat_dirty_throttle_seconds",
+		"dirty_throttle",
+		"Time tasks slept in balance_dirty_pages() because of dirty-page throttling.",
+		WT_KIND_HISTOGRAM, WT_UNIT_SECONDS,
+		WT_SCOPE_BIT(WT_SCOPE_TOTAL) | WT_SCOPE_BIT(WT_SCOPE_DEVICE) | WT_SCOPE_BIT(WT_SCOPE_PROCESS),
+		WT_AGG_SUM, NULL },
+	[WT_M_DIRTY_THROTTLE_WT] = { WT_M_DIRTY_THROTTLE_WT, "dirty_throttle_writethrough",
+		"wtstat_dirty_throttle_writethrough_total", "dirty_throttle.writethrough_writers",
+		"Dirty-throttling sleeps of tasks inside a writethrough write.",
+		WT_KIND_COUNTER, WT_UNIT_COUNT,
+		WT_SCOPE_BIT(WT_SCOPE_TOTAL) | WT_SCOPE_BIT(WT_SCOPE_DEVICE) | WT_SCOPE_BIT(WT_SCOPE_PROCESS),
+		WT_AGG_SUM, NULL },
+	[WT_M_DIRTY_DRIFT_PAGES] = { WT_M_DIRTY_DRIFT_PAGES, "dirty_drift.pages", "wtstat_dirty_drift_pages_total",
+		"dirty_drift.pages",
+		"Pages of writethrough files dirtied with accounting and cleaned without it: the kernel's dirty count drifts up by these.",
+		WT_KIND_COUNTER, WT_UNIT_COUNT,
+		WT_SCOPE_BIT(WT_SCOPE_TOTAL) | WT_SCOPE_BIT(WT_SCOPE_DEVICE) | WT_SCOPE_BIT(WT_SCOPE_FILE),
+		WT_AGG_SUM, NULL },
+	[WT_M_DIRTY_DRIFT_BYTES] = { WT_M_DIRTY_DRIFT_BYTES, "dirty_drift.bytes", "wtstat_dirty_drift_bytes_total",
+		"dirty_drift.bytes", "dirty_drift.pages in bytes.",
+		WT_KIND_COUNTER, WT_UNIT_BYTES,
+		WT_SCOPE_BIT(WT_SCOPE_TOTAL) | WT_SCOPE_BIT(WT_SCOPE_DEVICE) | WT_SCOPE_BIT(WT_SCOPE_FILE),
+		WT_AGG_SUM, NULL },
+	[WT_M_KERNEL_DIRTY] = { WT_M_KERNEL_DIRTY, "kernel.nr_dirty", "wtstat_kernel_dirty_bytes",
+		"dirty_drift.kernel_nr_dirty_pages", "The kernel's own dirty page count (/proc/vmstat nr_dirty), in bytes.",
+		WT_KIND_GAUGE, WT_UNIT_BYTES, T_ONLY, WT_AGG_SUM, NULL },
 	[WT_M_MAPPINGS] = { WT_M_MAPPINGS, "mappings", "wtstat_mappings_tracked", "mappings_total",
 		"Mappings (files) in the per-file table.",
 		WT_KIND_GAUGE, WT_UNIT_COUNT, T_ONLY, WT_AGG_SUM, NULL },
@@ -224,6 +251,15 @@ static struct wt_sample *add(struct wt_metric_set *set, enum wt_metric_id id, en
 	return s;
 }
 
+static __s64 page_bytes(void)
+{
+	static long sz;
+
+	if (!sz)
+		sz = sysconf(_SC_PAGESIZE);
+	return sz;
+}
+
 static bool mapping_active(const struct wt_mapping_stats *m)
 {
 	return m->wait.count || m->wt_begun || m->wt_ended || m->other_waits;
@@ -251,6 +287,10 @@ static __s64 mapping_value(enum wt_metric_id id, int member, const struct wt_map
 		return wt_stable_time_ns(m, now);
 	case WT_M_STABLE_TRANSITIONS:
 		return member ? m->stable_clears : m->stable_sets;
+	case WT_M_DIRTY_DRIFT_PAGES:
+		return m->drift_pages;
+	case WT_M_DIRTY_DRIFT_BYTES:
+		return m->drift_pages * page_bytes();
 	default:
 		return 0;
 	}
@@ -290,8 +330,30 @@ static __s64 total_value(enum wt_metric_id id, int member, const struct wt_snaps
 		return s->counters[member];
 	case WT_M_MAPPINGS:
 		return s->nmaps;
+	case WT_M_DIRTY_THROTTLE_WT:
+		return s->totals.throttle_wt;
+	case WT_M_DIRTY_DRIFT_PAGES:
+		return s->totals.drift_pages;
+	case WT_M_DIRTY_DRIFT_BYTES:
+		return s->totals.drift_pages * page_bytes();
+	case WT_M_KERNEL_DIRTY:
+		return s->kernel_nr_dirty < 0 ? 0 : s->kernel_nr_dirty * page_bytes();
 	default:
 		return 0;
+	}
+}
+
+static __s64 device_value(enum wt_metric_id id, const struct wt_dev_stats *d)
+{
+	switch (id) {
+	case WT_M_DIRTY_THROTTLE_WT:
+		return d->throttle_wt;
+	case WT_M_DIRTY_DRIFT_PAGES:
+		return d->drift_pages;
+	case WT_M_DIRTY_DRIFT_BYTES:
+		return d->drift_pages * page_bytes();
+	default:
+		return d->other_waits;
 	}
 }
 
@@ -324,7 +386,7 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 			if (!(s = add(set, d->id, WT_SCOPE_TOTAL, members[i])))
 				return -ENOMEM;
 			if (d->kind == WT_KIND_HISTOGRAM)
-				s->hist = &snap->totals.wait;
+				s->hist = d->id == WT_M_DIRTY_THROTTLE ? &snap->totals.throttle : &snap->totals.wait;
 			else
 				s->value = total_value(d->id, members[i], snap);
 		}
@@ -335,9 +397,9 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 				return -ENOMEM;
 			s->dev = snap->devs[i].dev;
 			if (d->kind == WT_KIND_HISTOGRAM)
-				s->hist = &snap->devs[i].s.wait;
+				s->hist = d->id == WT_M_DIRTY_THROTTLE ? &snap->devs[i].s.throttle : &snap->devs[i].s.wait;
 			else
-				s->value = snap->devs[i].s.other_waits;
+				s->value = device_value(d->id, &snap->devs[i].s);
 		}
 	}
 	if (d->scopes & WT_SCOPE_BIT(WT_SCOPE_PROCESS)) {
@@ -349,9 +411,9 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 			s->pid = p->pid;
 			s->comm = p->s.comm;
 			if (d->kind == WT_KIND_HISTOGRAM)
-				s->hist = &p->s.wait;
+				s->hist = d->id == WT_M_DIRTY_THROTTLE ? &p->s.throttle : &p->s.wait;
 			else
-				s->value = p->s.waits_during_wt;
+				s->value = d->id == WT_M_DIRTY_THROTTLE_WT ? p->s.throttle_wt : p->s.waits_during_wt;
 		}
 	}
 	if (d->scopes & WT_SCOPE_BIT(WT_SCOPE_FILE)) {

@@ -21,6 +21,7 @@ struct json_object;
 enum wt_unit {
 	WT_UNIT_COUNT,
 	WT_UNIT_SECONDS,	/* held as integer nanoseconds, shown in seconds */
+	WT_UNIT_BYTES,
 };
 
 enum wt_kind {
@@ -60,6 +61,11 @@ enum wt_metric_id {
 	WT_M_DROPPED,
 	WT_M_MEASUREMENT,
 	WT_M_PROBE_ATTACHED,
+	WT_M_DIRTY_THROTTLE,
+	WT_M_DIRTY_THROTTLE_WT,
+	WT_M_DIRTY_DRIFT_PAGES,
+	WT_M_DIRTY_DRIFT_BYTES,
+	WT_M_KERNEL_DIRTY,
 	WT_M_MAPPINGS,		/* last: the textfile always ends with it */
 	WT_M_COUNT,
 };

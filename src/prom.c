@@ -183,8 +183,12 @@ static void family(FILE *f, const struct wt_metric_set *set, const struct wt_met
 		if (s->def != d || s->scope != scope)
 			continue;
 		if (!any) {
-			if (part == PART_MAX)
-				header(f, name, "Longest single stable wait since tracing started.", "gauge");
+			if (part == PART_MAX) {
+				char help[160];
+
+				snprintf(help, sizeof(help), "Longest single %s since tracing started, in seconds.", d->name);
+				header(f, name, help, "gauge");
+			}
 			else
 				header(f, name, d->help, types[d->kind]);
 			any = true;

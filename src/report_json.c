@@ -2,6 +2,7 @@
 /* JSON reports; every key here is documented in README.md ("JSON"). */
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include "hist.h"
 #include "report.h"
@@ -131,6 +132,11 @@ static json_object *mapping_json(const struct wt_mapping_row *m, const struct wt
 	json_object_object_add(st, "time_ns", u64(r->final ? wt_stable_time_ns(s, r->snap->mono_ns) : s->stable_ns));
 	json_object_object_add(st, "now", json_object_new_boolean(s->stable_since_ns != 0));
 	json_object_object_add(o, "stable", st);
+	st = json_object_new_object();
+	json_object_object_add(st, "tracked_folios", u64(s->dirty_tracked));
+	json_object_object_add(st, "accounted_folios", u64(s->dirty_accounted));
+	json_object_object_add(st, "drift_pages", u64(s->drift_pages));
+	json_object_object_add(o, "dirty", st);
 	return o;
 }
 
@@ -211,6 +217,18 @@ int wt_report_json(FILE *f, const struct wt_report *r)
 	json_object_object_add(st, "clears", u64(clears));
 	json_object_object_add(st, "time_ns", u64(stable_ns));
 	json_object_object_add(tot, "stable", st);
+	st = hist_json(&s->totals.throttle, true);
+	json_object_object_add(st, "writethrough_writers", u64(s->totals.throttle_wt));
+	json_object_object_add(tot, "dirty_throttle", st);
+	st = json_object_new_object();
+	json_object_object_add(st, "available", json_object_new_boolean(t->plan.ev[EV_DIRTY_DRIFT].method == M_DERIVED));
+	json_object_object_add(st, "pages", u64(s->totals.drift_pages));
+	json_object_object_add(st, "bytes", u64(s->totals.drift_pages * (__u64)sysconf(_SC_PAGESIZE)));
+	json_object_object_add(st, "folios", u64(s->counters[WT_ANOM_DIRTY_DRIFT]));
+	json_object_object_add(st, "tracked_folios", u64(s->counters[WT_CNT_DIRTY_TRACKED]));
+	json_object_object_add(st, "accounted_folios", u64(s->counters[WT_CNT_DIRTY_ACCOUNTED]));
+	json_object_object_add(st, "kernel_nr_dirty_pages", json_object_new_int64(s->kernel_nr_dirty));
+	json_object_object_add(tot, "dirty_drift", st);
 	json_object_object_add(root, "totals", tot);
 
 	arr = json_object_new_array();
@@ -233,6 +251,8 @@ int wt_report_json(FILE *f, const struct wt_report *r)
 		json_object_object_add(p, "comm", name_str(s->procs[i].s.comm, sizeof(s->procs[i].s.comm)));
 		json_object_object_add(p, "stable_wait", hist_json(&s->procs[i].s.wait, false));
 		json_object_object_add(p, "waits_during_writethrough", u64(s->procs[i].s.waits_during_wt));
+		json_object_object_add(p, "dirty_throttle", hist_json(&s->procs[i].s.throttle, false));
+		json_object_object_add(p, "dirty_throttle_writethrough", u64(s->procs[i].s.throttle_wt));
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(root, "processes", arr);
@@ -244,6 +264,9 @@ int wt_report_json(FILE *f, const struct wt_report *r)
 		json_object_object_add(d, "dev", dev_str(s->devs[i].dev));
 		json_object_object_add(d, "stable_wait", hist_json(&s->devs[i].s.wait, true));
 		json_object_object_add(d, "other_wait_count", u64(s->devs[i].s.other_waits));
+		json_object_object_add(d, "dirty_throttle", hist_json(&s->devs[i].s.throttle, true));
+		json_object_object_add(d, "dirty_throttle_writethrough", u64(s->devs[i].s.throttle_wt));
+		json_object_object_add(d, "dirty_drift_pages", u64(s->devs[i].s.drift_pages));
 		json_object_array_add(arr, d);
 	}
 	json_object_object_add(root, "devices", arr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "hist.h"
 #include "report.h"
 
@@ -40,6 +41,28 @@ static bool wt_visible(const struct wt_tracer *t)
 	       t->plan.ev[EV_WT_BEGIN].method == M_FENTRY || t->plan.ev[EV_WT_BEGIN].method == M_KPROBE;
 }
 
+static void print_dirty(FILE *f, const struct wt_report *r)
+{
+	const struct wt_snapshot *s = r->snap;
+	const struct wt_hist *h = &s->totals.throttle;
+	const struct wt_plan *p = &r->tracer->plan;
+	char a[32], b[32], c[32], d[32];
+
+	if (p->ev[EV_DIRTY_THROTTLE].method != M_NONE)
+		fprintf(f, "dirty throttling %llu sleeps  total %s  p50 %s  p99 %s  max %s  (writethrough writers %llu)\n",
+			(unsigned long long)h->count, wt_fmt_ns(a, sizeof(a), h->sum_ns),
+			wt_fmt_ns(b, sizeof(b), wt_hist_quantile(h, 0.5, NULL, NULL)),
+			wt_fmt_ns(c, sizeof(c), wt_hist_quantile(h, 0.99, NULL, NULL)),
+			wt_fmt_ns(d, sizeof(d), h->max_ns), (unsigned long long)s->totals.throttle_wt);
+	if (p->ev[EV_DIRTY_DRIFT].method == M_DERIVED)
+		fprintf(f, "dirty drift %llu pages (%llu bytes) cleaned without accounting; kernel nr_dirty %lld pages\n",
+			(unsigned long long)s->totals.drift_pages,
+			(unsigned long long)s->totals.drift_pages * (unsigned long long)sysconf(_SC_PAGESIZE),
+			(long long)s->kernel_nr_dirty);
+	else
+		fprintf(f, "dirty drift: %s\n", p->ev[EV_DIRTY_DRIFT].note);
+}
+
 static void print_totals(FILE *f, const struct wt_report *r)
 {
 	const struct wt_snapshot *s = r->snap;
@@ -59,6 +82,7 @@ static void print_totals(FILE *f, const struct wt_report *r)
 			(unsigned long long)s->counters[WT_CNT_WAIT_DURING_WT]);
 	else
 		fprintf(f, "writethroughs: not observable on this kernel (see 'wtstat probes')\n");
+	print_dirty(f, r);
 }
 
 static void print_mappings(FILE *f, const struct wt_report *r)
@@ -134,15 +158,17 @@ static void print_procs(FILE *f, const struct wt_report *r)
 	const struct wt_snapshot *s = r->snap;
 	unsigned shown = 0;
 
-	fprintf(f, "%-8s %-16s %7s %9s %9s %9s\n", "PID", "COMM", "WAITS", "TOTAL", "P99", "DURING_WT");
+	fprintf(f, "%-8s %-16s %7s %9s %9s %9s %9s %9s\n", "PID", "COMM", "WAITS", "TOTAL", "P99", "DURING_WT",
+		"THROTTLED", "THR_TOTAL");
 	for (size_t i = 0; i < s->nprocs && shown < r->top; i++, shown++) {
 		const struct wt_proc_row *p = &s->procs[i];
-		char a[32], b[32];
+		char a[32], b[32], c[32];
 
-		fprintf(f, "%-8u %-16.16s %7llu %9s %9s %9llu\n", p->pid, p->s.comm,
+		fprintf(f, "%-8u %-16.16s %7llu %9s %9s %9llu %9llu %9s\n", p->pid, p->s.comm,
 			(unsigned long long)p->s.wait.count, wt_fmt_ns(a, sizeof(a), p->s.wait.sum_ns),
 			wt_fmt_ns(b, sizeof(b), wt_hist_quantile(&p->s.wait, 0.99, NULL, NULL)),
-			(unsigned long long)p->s.waits_during_wt);
+			(unsigned long long)p->s.waits_during_wt, (unsigned long long)p->s.throttle.count,
+			wt_fmt_ns(c, sizeof(c), p->s.throttle.sum_ns));
 	}
 }
 

@@ -92,6 +92,26 @@ static __u64 mono_now(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The kernel's own dirty page count, beside which drift is judged. */
+static __s64 vmstat_nr_dirty(void)
+{
+	FILE *f = fopen("/proc/vmstat", "re");
+	char name[64];
+	long long v;
+	__s64 out = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_dirty")) {
+			out = v;
+			break;
+		}
+	}
+	fclose(f);
+	return out;
+}
+
 int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -104,6 +124,7 @@ int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 
 		return ncpu ? ncpu : -EINVAL;
 	s->mono_ns = mono_now();
 	s->pending = pending;
+	s->kernel_nr_dirty = vmstat_nr_dirty();
 	if (bpf_map_lookup_elem(fds->totals, &zero, &s->totals))
 		return -errno;
 	{
@@ -189,6 +210,9 @@ static void mapping_delta(struct wt_mapping_stats *o, const struct wt_mapping_st
 	o->wt_ended = dsub(c->wt_ended, p->wt_ended);
 	o->wt_write_calls = dsub(c->wt_write_calls, p->wt_write_calls);
 	o->stable_sets = dsub(c->stable_sets, p->stable_sets);
+	o->dirty_tracked = dsub(c->dirty_tracked, p->dirty_tracked);
+	o->dirty_accounted = dsub(c->dirty_accounted, p->dirty_accounted);
+	o->drift_pages = dsub(c->drift_pages, p->drift_pages);
 	o->stable_clears = dsub(c->stable_clears, p->stable_clears);
 	/* stable time within the interval, as a closed total; stable_since_ns
 	 * stays cur's, so "stable now" still reads true */
@@ -202,8 +226,12 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, co
 	memset(out, 0, sizeof(*out));
 	out->mono_ns = cur->mono_ns;
 	out->pending = cur->pending;
+	out->kernel_nr_dirty = cur->kernel_nr_dirty;
 	out->totals = cur->totals;
 	wt_hist_sub(&out->totals.wait, &cur->totals.wait, &prev->totals.wait);
+	wt_hist_sub(&out->totals.throttle, &cur->totals.throttle, &prev->totals.throttle);
+	out->totals.throttle_wt = dsub(cur->totals.throttle_wt, prev->totals.throttle_wt);
+	out->totals.drift_pages = dsub(cur->totals.drift_pages, prev->totals.drift_pages);
 	out->totals.wt_begun = dsub(cur->totals.wt_begun, prev->totals.wt_begun);
 	out->totals.wt_ended = dsub(cur->totals.wt_ended, prev->totals.wt_ended);
 	for (int i = 0; i < WT_COUNTER_MAX; i++)
@@ -238,8 +266,11 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, co
 
 		*o = cur->procs[i];
 		wt_hist_sub(&o->s.wait, &cur->procs[i].s.wait, p ? &p->s.wait : NULL);
-		if (p)
+		wt_hist_sub(&o->s.throttle, &cur->procs[i].s.throttle, p ? &p->s.throttle : NULL);
+		if (p) {
 			o->s.waits_during_wt = dsub(cur->procs[i].s.waits_during_wt, p->s.waits_during_wt);
+			o->s.throttle_wt = dsub(cur->procs[i].s.throttle_wt, p->s.throttle_wt);
+		}
 	}
 	for (size_t i = 0; i < cur->ndevs; i++) {
 		const struct wt_dev_row *p = bsearch(&cur->devs[i].dev, prev->devs, prev->ndevs,
@@ -248,8 +279,12 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, co
 
 		*o = cur->devs[i];
 		wt_hist_sub(&o->s.wait, &cur->devs[i].s.wait, p ? &p->s.wait : NULL);
-		if (p)
+		wt_hist_sub(&o->s.throttle, &cur->devs[i].s.throttle, p ? &p->s.throttle : NULL);
+		if (p) {
 			o->s.other_waits = dsub(cur->devs[i].s.other_waits, p->s.other_waits);
+			o->s.throttle_wt = dsub(cur->devs[i].s.throttle_wt, p->s.throttle_wt);
+			o->s.drift_pages = dsub(cur->devs[i].s.drift_pages, p->s.drift_pages);
+		}
 	}
 	return 0;
 }
@@ -270,9 +305,11 @@ static int by_wait_time(const void *a, const void *b)
 static int proc_by_wait_time(const void *a, const void *b)
 {
 	const struct wt_proc_row *x = a, *y = b;
+	/* time blocked either way: stable waits and dirty throttling */
+	__u64 tx = x->s.wait.sum_ns + x->s.throttle.sum_ns, ty = y->s.wait.sum_ns + y->s.throttle.sum_ns;
 
-	if (x->s.wait.sum_ns != y->s.wait.sum_ns)
-		return x->s.wait.sum_ns > y->s.wait.sum_ns ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
 	if (x->s.wait.count != y->s.wait.count)
 		return x->s.wait.count > y->s.wait.count ? -1 : 1;
 	return u32_cmp(&x->pid, &y->pid);

@@ -27,6 +27,7 @@ struct wt_snapshot {
 	struct wt_totals totals;
 	__u64 counters[WT_COUNTER_MAX];
 	__s64 pending;			/* waits begun and not finished */
+	__s64 kernel_nr_dirty;		/* /proc/vmstat nr_dirty (pages), -1 unknown */
 	struct wt_mapping_row *maps;
 	size_t nmaps;
 	struct wt_proc_row *procs;

@@ -199,5 +199,11 @@ check "bad input: no partial output file" "file left" test ! -e /nonexistent-dir
 . "$top/tests/live/export_gate.sh"
 check "export and gate leave no loop device, mount, directory or BPF program" "state differs" state_clean
 
+# ---- 9. dirty throttling: tests/live/dirty.sh -----------------------------------
+. "$top/tests/live/dirty.sh"
+check "dirty tests restore vm.dirty_bytes and vm.dirty_ratio" "limits changed" \
+	test "$(cat /proc/sys/vm/dirty_bytes /proc/sys/vm/dirty_ratio)" = "$old_bytes"$'\n'"$old_ratio"
+check "dirty tests leave no loop device, mount or BPF program" "state differs" state_clean
+
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" -eq 0 ]

@@ -237,3 +237,78 @@ host_check_wtstat_stable_hooks() {
 		echo "not ok wtstat_stable_hooks.same_transitions: attached $sa, derived $sd"
 	fi
 }
+
+# RFC v1's dirty-accounting leak, reproduced by the stand-in (-N cleans a
+# dirty folio without accounting): wtstat must count exactly the pages
+# leaked, and nothing when the same flow cleans with accounting. A gate
+# rule on it fails and passes accordingly.
+vm_case_wtstat_dirty_drift() {
+	need_bin wtstat || { skip wtstat_dirty_drift "no wtstat"; return; }
+	scratch_xfs || { fail wtstat_dirty_drift "no scratch xfs"; return; }
+	wtlab_load traceable || { fail wtstat_dirty_drift "cannot load wtlab"; return; }
+	leak=$SCRATCH_XFS/drift-leak
+	good=$SCRATCH_XFS/drift-good
+	mkfile $leak 256
+	mkfile $good 256
+	dev=$(awk -v m="$SCRATCH_XFS" '$5 == m { print $3 }' /proc/self/mountinfo)
+	wtstat --json --dev "$dev" --probe wt_write=fentry:wtlab_file_writethrough_write \
+		-o /tmp/drift.json -d 600 2> /tmp/drift.err &
+	w=$!
+	wait_attached /tmp/drift.err || { fail wtstat_dirty_drift "not attached: $(tail -n 1 /tmp/drift.err)"; kill $w; return; }
+	for f in $leak $good; do
+		wtlab-ctl wt $f -o 0 -l 262144 -n 1		# the file now uses writethrough
+		wtlab-ctl pwrite $f -o 0 -l 262144 -n 1 > /dev/null	# 64 pages dirtied
+	done
+	wtlab-ctl wt $leak -o 0 -l 262144 -n 1 -N	# cleaned without accounting
+	wtlab-ctl wt $good -o 0 -l 262144 -n 1		# cleaned with accounting
+	wtlab-ctl wait
+	kill -INT $w
+	wait $w
+	echo "$(stat -c %i $leak) $(stat -c %i $good)" > /tmp/drift.inos
+	for x in drift.json drift.err drift.inos; do save_file /tmp/$x $x; done
+
+	# the gate: the same leak must fail dirty_drift.pages == 0, the good flow pass
+	# (wtstat watches a file's dirty pages once it has seen writethrough on it)
+	cat > /tmp/leak.sh <<-EOS
+		wtlab-ctl wt $leak -o 0 -l 16384 -n 1
+		wtlab-ctl pwrite $leak -o 0 -l 16384 -n 1 > /dev/null
+		wtlab-ctl wt $leak -o 0 -l 16384 -n 1 -N
+		wtlab-ctl wait
+	EOS
+	sed 's/ -N$//' /tmp/leak.sh > /tmp/good.sh
+	wtstat gate --rule 'dirty_drift.pages == 0' --probe wt_write=fentry:wtlab_file_writethrough_write \
+		-- sh /tmp/leak.sh > /tmp/gate-leak.out 2>&1
+	echo $? > /tmp/gate-leak.rc
+	wtstat gate --rule 'dirty_drift.pages == 0' --probe wt_write=fentry:wtlab_file_writethrough_write \
+		-- sh /tmp/good.sh > /tmp/gate-good.out 2>&1
+	echo $? > /tmp/gate-good.rc
+	for x in gate-leak.out gate-leak.rc gate-good.out gate-good.rc; do save_file /tmp/$x $x; done
+	ok wtstat_dirty_drift.ran
+}
+
+host_check_wtstat_dirty_drift() {
+	local j=$CASE_OUT/drift.json leak good
+	read -r leak good < "$CASE_OUT/drift.inos" || { echo "not ok wtstat_dirty_drift.files: no inodes"; return; }
+	if jq -e '.probes[] | select(.event=="dirty_drift") | .method=="derived"' "$j" > /dev/null 2>&1; then
+		echo "ok wtstat_dirty_drift.available"
+	else
+		echo "not ok wtstat_dirty_drift.available: $(jq -c '.probes[] | select(.event=="dirty_drift" or .event=="dirty_cleaned" or .event=="wb_start" or .event=="dirty_dirtied" or .event=="dirty_cancelled") | {event,method,reason}' "$j" 2>&1 | head -c 400)"
+		return
+	fi
+	local dl dg
+	dl=$(jq "[.mappings[] | select(.ino==$leak) | .dirty.drift_pages] | add // -1" "$j")
+	dg=$(jq "[.mappings[] | select(.ino==$good) | .dirty.drift_pages] | add // -1" "$j")
+	if [ "$dl" = 64 ]; then echo "ok wtstat_dirty_drift.leak_counted_exactly # 64 pages"
+	else echo "not ok wtstat_dirty_drift.leak_counted_exactly: $dl pages, expected 64 ($(jq -c ".mappings[] | select(.ino==$leak) | .dirty" "$j"))"; fi
+	if [ "$dg" = 0 ]; then echo "ok wtstat_dirty_drift.accounted_clean_is_zero"
+	else echo "not ok wtstat_dirty_drift.accounted_clean_is_zero: $dg pages ($(jq -c ".mappings[] | select(.ino==$good) | .dirty" "$j"))"; fi
+	if jq -e '.totals.dirty_drift.pages == 64 and .anomalies.dirty_drift > 0' "$j" > /dev/null; then
+		echo "ok wtstat_dirty_drift.totals_and_anomaly"
+	else
+		echo "not ok wtstat_dirty_drift.totals_and_anomaly: $(jq -c '.totals.dirty_drift, .anomalies' "$j")"
+	fi
+	if [ "$(cat "$CASE_OUT/gate-leak.rc")" = 1 ]; then echo "ok wtstat_dirty_drift.gate_fails_on_leak"
+	else echo "not ok wtstat_dirty_drift.gate_fails_on_leak: exit $(cat "$CASE_OUT/gate-leak.rc"): $(tail -c 300 "$CASE_OUT/gate-leak.out")"; fi
+	if [ "$(cat "$CASE_OUT/gate-good.rc")" = 0 ]; then echo "ok wtstat_dirty_drift.gate_passes_when_accounted"
+	else echo "not ok wtstat_dirty_drift.gate_passes_when_accounted: exit $(cat "$CASE_OUT/gate-good.rc"): $(tail -c 300 "$CASE_OUT/gate-good.out")"; fi
+}
