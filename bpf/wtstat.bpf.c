@@ -704,10 +704,8 @@ static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
 	__u32 tid = (__u32)id;
 	struct backing_dev_info *bdi;
 
-	if (pause <= 0) {
-		count(WT_CNT_THROTTLE_NOSLEEP);
+	if (pause <= 0)		/* nothing planned: not a throttling sleep */
 		return 0;
-	}
 	if (task_filtered_out())
 		return 0;
 	bdi = BPF_CORE_READ(wb, bdi);

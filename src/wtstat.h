@@ -57,7 +57,7 @@ enum wt_counter {
 	WT_CNT_STABLE_CLEAR,
 	WT_CNT_WT_WRITE_CALLS,
 	WT_CNT_WAIT_DURING_WT,		/* stable waits while writethrough in flight */
-	WT_CNT_THROTTLE_NOSLEEP,	/* balance_dirty_pages pause that never slept */
+	WT_CNT_THROTTLE_NOSLEEP,	/* throttling pause woken before it slept */
 	WT_CNT_DIRTY_TRACKED,		/* folios dirtied on writethrough mappings */
 	WT_CNT_DIRTY_ACCOUNTED,		/* of those, cleaned with accounting */
 	WT_COUNTER_MAX,

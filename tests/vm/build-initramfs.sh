@@ -24,7 +24,7 @@ export PATH=$PATH:/usr/sbin:/sbin
 # softdep of ext4/jbd2/libcrc32c that busybox modprobe does not follow.
 MODULES="loop brd ext4 xfs dm-mod dm-delay crc32c_generic crc32c-intel"
 # Host programs copied in with their shared libraries when present.
-HOST_PROGS="mke2fs mkfs.xfs"
+HOST_PROGS="mke2fs mkfs.xfs dmsetup"
 
 mkcpio() { # DIR OUT
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$2.tmp" ||

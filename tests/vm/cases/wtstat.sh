@@ -312,3 +312,72 @@ host_check_wtstat_dirty_drift() {
 	if [ "$(cat "$CASE_OUT/gate-good.rc")" = 0 ]; then echo "ok wtstat_dirty_drift.gate_passes_when_accounted"
 	else echo "not ok wtstat_dirty_drift.gate_passes_when_accounted: exit $(cat "$CASE_OUT/gate-good.rc"): $(tail -c 300 "$CASE_OUT/gate-good.out")"; fi
 }
+
+# A device whose writes take 20 ms (dm-delay) with stable writes: the wait
+# histogram's mass must sit in the bucket holding 20 ms, [16.8, 33.6) ms.
+vm_case_wtstat_dm_delay() {
+	need_bin wtstat && need_bin wtload && need_bin dmsetup || { skip wtstat_dm_delay "wtstat, wtload or dmsetup missing"; return; }
+	modprobe loop 2> /dev/null; modprobe dm-delay 2> /dev/null
+	modprobe crc32c_generic 2> /dev/null; modprobe ext4 2> /dev/null
+	truncate -s 96M /tmp/delay.img
+	lo=$(losetup -f) && losetup "$lo" /tmp/delay.img || { fail wtstat_dm_delay "no loop device"; return; }
+	sz=$(blockdev --getsz "$lo")
+	dmsetup create --noudevsync wtdelay --table "0 $sz delay $lo 0 20" && dmsetup mknodes > /dev/null 2>&1 ||
+		{ fail wtstat_dm_delay "dmsetup create failed"; losetup -d "$lo"; return; }
+	dm=$(basename "$(readlink -f /dev/mapper/wtdelay)")
+	[ -e /sys/block/$dm ] || dm=$(ls /sys/block | grep '^dm-' | head -n 1)
+	echo 1 > /sys/block/$dm/queue/stable_writes
+	mkfs.ext4 -q -F /dev/mapper/wtdelay > /dev/null && mkdir -p /mnt/delay && mount /dev/mapper/wtdelay /mnt/delay ||
+		{ fail wtstat_dm_delay "mkfs/mount failed"; dmsetup remove wtdelay; losetup -d "$lo"; return; }
+	dev=$(awk '$5 == "/mnt/delay" { print $3 }' /proc/self/mountinfo)
+	wtstat --json --dev "$dev" -o /tmp/delay.json -d 600 2> /tmp/delay.err &
+	w=$!
+	wait_attached /tmp/delay.err || fail wtstat_dm_delay "not attached: $(tail -n 1 /tmp/delay.err)"
+	wtload --dir /mnt/delay --seconds 6 > /tmp/delay-wl.out 2>&1
+	# dirty throttling on the same slow device: tiny limits, a streaming writer;
+	# the kernel's own tracepoint lists every pause it planned
+	sync
+	echo 16384 > $TR/buffer_size_kb
+	trace_event_on writeback/balance_dirty_pages "pause > 0"
+	old_bytes=$(cat /proc/sys/vm/dirty_bytes) old_ratio=$(cat /proc/sys/vm/dirty_ratio)
+	echo 1048576 > /proc/sys/vm/dirty_bytes
+	dd if=/dev/zero of=/mnt/delay/stream bs=64k count=256 2> /dev/null
+	if [ "$old_bytes" != 0 ]; then echo "$old_bytes" > /proc/sys/vm/dirty_bytes; else echo "$old_ratio" > /proc/sys/vm/dirty_ratio; fi
+	echo 0 > $TR/events/writeback/balance_dirty_pages/enable
+	grep -o 'balance_dirty_pages: .* pause=[0-9]*' $TR/trace | grep -o 'pause=[0-9]*$' | cut -d= -f2 > /tmp/pauses.ms
+	kill -INT $w
+	wait $w
+	umount /mnt/delay; dmsetup remove wtdelay; losetup -d "$lo"; rm -f /tmp/delay.img
+	for x in delay.json delay-wl.out pauses.ms; do save_file /tmp/$x $x; done
+	ok wtstat_dm_delay.ran
+}
+
+host_check_wtstat_dm_delay() {
+	local j=$CASE_OUT/delay.json top
+	[ -f "$j" ] || { echo "not ok wtstat_dm_delay.json: none saved"; return; }
+	# the bucket holding the most waits, among those that slept
+	top=$(jq '[.totals.stable_wait.histogram[] | select(.lo_ns > 0)] | max_by(.count) | .lo_ns' "$j")
+	if [ "$top" = 16777216 ] && jq -e '.totals.stable_wait.count > 20' "$j" > /dev/null; then
+		echo "ok wtstat_dm_delay.mass_in_20ms_bucket # $(jq -c '.totals.stable_wait | {count, p50_ns}' "$j")"
+	else
+		echo "not ok wtstat_dm_delay.mass_in_20ms_bucket: top bucket starts at $top ns: $(jq -c '.totals.stable_wait.histogram' "$j" | head -c 400)"
+	fi
+	# throttling: every planned pause seen (slept, or woken before sleeping),
+	# and the median sleep in the bucket of the median planned pause or the next
+	local planned c med_ms lo hi
+	planned=$(wc -l < "$CASE_OUT/pauses.ms")
+	c=$(jq '.totals.dirty_throttle.count + .measurement.throttle_without_sleep' "$j")
+	if [ "$planned" -gt 0 ] && [ "$c" = "$planned" ]; then
+		echo "ok wtstat_dm_delay.throttle_count_equals_tracepoint # $c"
+	else
+		echo "not ok wtstat_dm_delay.throttle_count_equals_tracepoint: wtstat $c, tracepoint $planned"
+	fi
+	med_ms=$(sort -n "$CASE_OUT/pauses.ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	lo=$(jq '.totals.dirty_throttle.p50_bounds_ns[0]' "$j")
+	hi=$(jq '.totals.dirty_throttle.p50_bounds_ns[1]' "$j")
+	if awk -v m="${med_ms:-0}" -v lo="$lo" -v hi="$hi" 'BEGIN { p = m * 1e6; exit !(p > 0 && hi > p && lo < 4 * p) }'; then
+		echo "ok wtstat_dm_delay.throttle_latency_bucket # planned median ${med_ms} ms, measured p50 in [$lo, $hi) ns"
+	else
+		echo "not ok wtstat_dm_delay.throttle_latency_bucket: planned median ${med_ms} ms, measured p50 in [$lo, $hi) ns"
+	fi
+}
