@@ -788,6 +788,12 @@ int BPF_PROG(tp_dirty_folio, struct folio *folio, struct address_space *mapping)
 	return 0;
 }
 
+static __always_inline void forget_dirty(__u64 key)
+{
+	bpf_map_delete_elem(&dirty_folios, &key);
+	__sync_fetch_and_add(&dirty_count, -1);
+}
+
 /* The folio's dirty state is leaving through the accounted door. */
 static __always_inline int dirty_accounted(struct folio *folio)
 {
@@ -804,8 +810,7 @@ static __always_inline int dirty_accounted(struct folio *folio)
 	if (s)
 		__sync_fetch_and_add(&s->dirty_accounted, 1);
 	count(WT_CNT_DIRTY_ACCOUNTED);
-	bpf_map_delete_elem(&dirty_folios, &key);
-	__sync_fetch_and_add(&dirty_count, -1);
+	forget_dirty(key);
 	return 0;
 }
 
@@ -856,8 +861,7 @@ static __always_inline int writeback_start(struct folio *folio)
 	t = get_totals();
 	if (t)
 		__sync_fetch_and_add(&t->drift_pages, df->nr);
-	bpf_map_delete_elem(&dirty_folios, &key);
-	__sync_fetch_and_add(&dirty_count, -1);
+	forget_dirty(key);
 	return 0;
 }
 

@@ -109,7 +109,6 @@ static bool btf_has(const struct btf *btf, const char *name, int kind)
 
 static void scan_module_btf(struct wt_kernel_desc *d, struct btf *vmlinux)
 {
-	static const char *const skip[] = { "vmlinux" };
 	char path[512];
 	FILE *mods = fopen("/proc/modules", "re");
 	char line[512];
@@ -120,7 +119,7 @@ static void scan_module_btf(struct wt_kernel_desc *d, struct btf *vmlinux)
 		char mod[128];
 		struct btf *btf;
 
-		if (sscanf(line, "%127s", mod) != 1 || !strcmp(mod, skip[0]))
+		if (sscanf(line, "%127s", mod) != 1)
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
 		if (access(path, R_OK))

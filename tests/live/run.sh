@@ -42,7 +42,14 @@ snapshot_state() {
 	} 2>/dev/null
 }
 BASE=$(snapshot_state)
-state_clean() { [ "$(snapshot_state)" = "$BASE" ]; }
+# On failure the difference is printed: what was left behind, or what appeared.
+state_clean() {
+	local now
+	now=$(snapshot_state)
+	[ "$now" = "$BASE" ] && return 0
+	diff <(echo "$BASE") <(echo "$now") | sed 's/^/# state: /' >&2
+	return 1
+}
 
 # ---- 1. the verifier accepts every program ---------------------------------
 while read -r status rest; do
@@ -104,7 +111,7 @@ if command -v bpftrace > /dev/null; then
 	grep -q '^Attaching' "$T/bt1.out" && bt=$(sed -n 's/^@n: //p' "$T/bt1.out") && bt=${bt:-0}
 	ws=$(jq "[.mappings[] | select(.ino==$ino) | .stable_wait.count + .other_wait_count] | add // 0" "$T/s1.json")
 	stable=$(jq "[.mappings[] | select(.ino==$ino) | .stable_wait.count] | add // 0" "$T/s1.json")
-	check "stable_writes=1: waits seen ($stable)" "expected > 100" test "${stable:-0}" -gt 100
+	check "stable_writes=1: waits seen ($stable)" "expected some" test "${stable:-0}" -gt 10
 	check "stable_writes=1: per-file count equals bpftrace's ($ws vs ${bt:-none})" "counts differ" \
 		test "${ws:-x}" = "${bt:-y}"
 	check "stable_writes=1: file name read from the dentry" "no name" \
