@@ -32,13 +32,23 @@ fi
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 
 # What the system holds before: every test that cleans up must return to it.
+# BPF programs count only when no live process holds them (a pinned link or
+# a legacy kprobe event would keep them): other tools' live programs on a
+# shared machine are not ours to judge.
+orphan_programs() {
+	local held
+	held=$(cat /proc/[0-9]*/fdinfo/* 2> /dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u)
+	bpftool prog show -j 2> /dev/null |
+		jq -r '.[] | select(.name | test("^(tp_|kprobe_|kretprobe_|fentry_|fexit_)")) | .id' |
+		sort -u | comm -23 - <(echo "$held") | wc -l
+}
 snapshot_state() {
 	{
-		losetup -a | sed 's/ (.*//' | sort
-		grep -c wtstat- /proc/mounts
+		losetup -a | grep '/wtstat-' | sed 's/ (.*//' | sort
+		grep -c ' /tmp/wtstat-' /proc/mounts
 		find /tmp -maxdepth 1 -name 'wtstat-??????' | sort
-		bpftool prog show 2>/dev/null | grep -cE 'name (tp_|kprobe_|kretprobe_|fentry_|fexit_)'
-		bpftool link show 2>/dev/null | grep -c '^[0-9]'
+		echo "orphan programs: $(orphan_programs)"
+		echo "kprobe events: $(grep -c . /sys/kernel/tracing/kprobe_events 2> /dev/null || echo 0)"
 	} 2>/dev/null
 }
 BASE=$(snapshot_state)
