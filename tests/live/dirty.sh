@@ -7,6 +7,7 @@ set -uo pipefail
 
 if ! declare -F check > /dev/null; then
 	top=$(cd "$(dirname "$0")/../.." && pwd)
+	. "$top/tests/live/bpftrace.sh"
 	W=$top/wtstat
 	T=$(mktemp -d /tmp/wtstat-dirty.XXXXXX)
 	pass=0 failn=0 skipn=0 n=0
@@ -47,16 +48,14 @@ elif ! dirty_fs_up; then
 else
 	dev=$(lsblk -no MAJ:MIN "$DLOOP" | tr -d ' ')
 	# witness: pauses that sleep, of dd, on this device
-	bpftrace -e "tracepoint:writeback:balance_dirty_pages /args->pause > 0 && comm == \"dd\"/ { @all = count(); } tracepoint:writeback:balance_dirty_pages /args->pause > 0 && comm == \"dd\" && args->bdi == \"$dev\"/ { @n = count(); @ms = sum(args->pause); }" > "$T/bt.out" 2>&1 &
-	bt=$!
-	for _ in $(seq 100); do grep -q '^Attaching' "$T/bt.out" && break; sleep 0.1; done
-	sleep 0.5
+	bpftrace_start "$T/bt.out" "tracepoint:writeback:balance_dirty_pages /args->pause > 0 && comm == \"dd\"/ { @all = count(); } tracepoint:writeback:balance_dirty_pages /args->pause > 0 && comm == \"dd\" && args->bdi == \"$dev\"/ { @n = count(); @ms = sum(args->pause); }" ||
+		nok "dirty throttle: bpftrace ready" "$(tail -n 2 "$T/bt.out")"
+	bt=$BT_PID
 	echo 1048576 > /proc/sys/vm/dirty_background_bytes
 	echo 2097152 > /proc/sys/vm/dirty_bytes
 	"$W" run --json --comm dd -o "$T/thr.json" -- dd if=/dev/zero of="$T/dmnt/big" bs=1M count=150 2> "$T/thr.err"
 	restore_dirty_limits
-	kill -INT "$bt"
-	wait "$bt"
+	bpftrace_stop "$bt"
 	btn=$(sed -n 's/^@n: //p' "$T/bt.out")
 	btall=$(sed -n 's/^@all: //p' "$T/bt.out")
 	btms=$(sed -n 's/^@ms: //p' "$T/bt.out")

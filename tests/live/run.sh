@@ -5,6 +5,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/live/bpftrace.sh"
 W=$top/wtstat
 LOAD=$top/build/wtload
 T=$(mktemp -d /tmp/wtstat-live.XXXXXX)
@@ -53,10 +54,15 @@ snapshot_state() {
 }
 BASE=$(snapshot_state)
 # On failure the difference is printed: what was left behind, or what appeared.
+# The kernel frees a closed program a moment later (deferred work), so a
+# difference must persist for 3 s to count.
 state_clean() {
-	local now
-	now=$(snapshot_state)
-	[ "$now" = "$BASE" ] && return 0
+	local now i
+	for i in $(seq 30); do
+		now=$(snapshot_state)
+		[ "$now" = "$BASE" ] && return 0
+		sleep 0.1
+	done
 	diff <(echo "$BASE") <(echo "$now") | sed 's/^/# state: /' >&2
 	return 1
 }
@@ -105,20 +111,20 @@ traced_run() { # STABLE OUTJSON BTOUT
 	dev=$(sed 's/.*dev=\([^ ]*\).*/\1/' <<<"$line")
 	ino=$(sed 's/.*ino=\([^ ]*\).*/\1/' <<<"$line")
 	echo "$dev $ino" > "$T/devino"
-	bpftrace -e "tracepoint:writeback:folio_wait_writeback /args->ino == $ino && args->name == \"$dev\"/ { @n = count(); }" > "$btout" 2>&1 &
-	local bt=$!
+	bpftrace_start "$btout" "tracepoint:writeback:folio_wait_writeback /args->ino == $ino && args->name == \"$dev\"/ { @n = count(); }"
+	local bt=$BT_PID
 	bg_pids+=("$bt")
 	"$W" --json --dev "$dev" -o "$out" -d 6 2> "$T/ws.err" &
 	local ws=$!
 	wait "$wl"; wait "$ws"
-	kill -INT "$bt"; wait "$bt"
+	bpftrace_stop "$bt"
 }
 
 if command -v bpftrace > /dev/null; then
 	traced_run 1 "$T/s1.json" "$T/bt1.out"
 	read -r dev ino < "$T/devino"
 	# bpftrace prints "@n: N" at exit, nothing when it saw no event
-	grep -q '^Attaching' "$T/bt1.out" && bt=$(sed -n 's/^@n: //p' "$T/bt1.out") && bt=${bt:-0}
+	grep -q '^ready' "$T/bt1.out" && bt=$(sed -n 's/^@n: //p' "$T/bt1.out") && bt=${bt:-0}
 	ws=$(jq "[.mappings[] | select(.ino==$ino) | .stable_wait.count + .other_wait_count] | add // 0" "$T/s1.json")
 	stable=$(jq "[.mappings[] | select(.ino==$ino) | .stable_wait.count] | add // 0" "$T/s1.json")
 	check "stable_writes=1: waits seen ($stable)" "expected some" test "${stable:-0}" -gt 10
