@@ -84,7 +84,7 @@ clean:
 $(OUT)/load_all: tests/live/load_all.c $(SKEL)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
-# ---- benchmarks (bench/README in README.md, "Performance") -----------------
+# ---- benchmarks (README.md, "Performance") ---------------------------------
 # `make bench`: the full suite, bench/results.json, exit 1 when a target is
 # missed. `make bench-smoke`: a short run that only checks the harness.
 BENCH      := $(OUT)/bench

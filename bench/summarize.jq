@@ -1,0 +1,259 @@
+# bench/summarize.jq: raw measurements (bench/run.sh, one JSON object per
+# line, slurped) -> bench/results.json. Every figure is {median, min, max, n}
+# over the repeated runs; ratios are taken per run (the programs of one run
+# saw the same events) and then summarized.
+# Arguments: $machine, $smoke (0|1), $reps, $seconds, $when.
+
+def med: sort | if length == 0 then null
+	elif length % 2 == 1 then .[(length - 1) / 2]
+	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+def rnd($d): if . == null then null else (. * $d | round) / $d end;
+def stat($d): map(select(. != null)) |
+	if length == 0 then null
+	else {median: (med | rnd($d)), min: (min | rnd($d)), max: (max | rnd($d)), n: length} end;
+def stat: stat(1000);
+def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
+
+# ---- per-event cost -----------------------------------------------------------
+# Where a program runs: the attach kind and kernel event bench/run.sh read
+# from `bpftool perf show`; fentry/fexit (links, not perf events) and
+# anything else unresolved are named from the program's name.
+def event_of: if test("fww$|folio_wait_w") then "folio_wait_writeback"
+	elif test("_ss$|sched_switch") then "sched_switch"
+	elif test("_bdp$|tp_bdp|balance_dirty") then "balance_dirty_pages"
+	elif test("fws$|wait_stable|wait_sta") then "folio_wait_stable"
+	else . end;
+def kind_of: if .type == "tracepoint" then "tracepoint"
+	elif .type == "raw_tracepoint" then "raw_tp"
+	elif (.name | test("^kretprobe|^empty_krp")) then "kretprobe"
+	elif (.name | test("^kprobe|^empty_kp")) then "kprobe"
+	elif (.name | test("^fexit|^empty_fx")) then "fexit"
+	elif (.name | test("^fentry|^empty_fe")) then "fentry"
+	else .type end;
+def annotate: map(. + {event: (.event // (.name | event_of)), kind: (.kind // kind_of),
+	ns: (if .run_cnt > 0 then .run_time_ns / .run_cnt else null end)});
+
+# One hook (kind:event) of wtstat over the runs: its cost beside the empty
+# program of the same kind and event, and beside bpftrace on the same event.
+def hook_summary($recs; $kind; $event):
+	[$recs[] | .progs | annotate] as $runs
+	| [$runs[] | map(select(.event == $event)) |
+		{w: (map(select(.tool == "wtstat" and .kind == $kind)) | first),
+		 e: (map(select(.tool == "empty" and .kind == $kind)) | first),
+		 ep: (map(select(.tool == "empty" and .kind == "tracepoint")) | first),
+		 b: (map(select(.tool == "bpftrace")) | first)}] as $p
+	| {events_per_run: ([$p[].w.run_cnt] | stat(1)),
+	   ns_per_event: {
+		wtstat: ([$p[].w.ns] | stat(10)),
+		empty: ([$p[].e.ns] | stat(10)),
+		bpftrace: ([$p[].b.ns] | stat(10)),
+		empty_perf_tracepoint: ([$p[].ep.ns] | stat(10))},
+	   wtstat_over_empty: ([$p[] | div(.w.ns; .e.ns)] | stat),
+	   wtstat_over_bpftrace: ([$p[] | div(.w.ns; .b.ns)] | stat),
+	   bpftrace_over_empty_perf_tracepoint: ([$p[] | div(.b.ns; .ep.ns)] | stat),
+	   wtstat_minus_empty_ns: ([$p[] | if .w.ns == null or .e.ns == null then null else .w.ns - .e.ns end] | stat(10))};
+
+# All of a tool's BPF time on the stable-wait hooks, per stable wait
+# (wtstat's count of them in that run): what one wait costs in total.
+def per_wait_tot(f): map(select((.event == "folio_wait_writeback" or .event == "sched_switch") and f))
+	| if length == 0 then null else (map(.run_time_ns) | add) end;
+def per_wait($recs):
+	[$recs[] | .progs | annotate
+	 | (map(select(.tool == "wtstat" and .kind == "raw_tp" and .event == "folio_wait_writeback")) | first | .run_cnt // 0) as $waits
+	 | {waits: $waits,
+	    w: (if $waits > 0 then per_wait_tot(.tool == "wtstat") else null end),
+	    e: (if $waits > 0 then per_wait_tot(.tool == "empty" and .kind == "raw_tp") else null end),
+	    b: (if $waits > 0 then per_wait_tot(.tool == "bpftrace") else null end)}
+	 | .w = div(.w; .waits) | .e = div(.e; .waits) | .b = div(.b; .waits)]
+	| {unit: "ns of BPF run time per stable wait, folio_wait_writeback + sched_switch programs together",
+	   waits_per_run: ([.[].waits] | stat(1)),
+	   wtstat: ([.[].w] | stat(10)), empty: ([.[].e] | stat(10)), bpftrace: ([.[].b] | stat(10)),
+	   wtstat_over_empty: ([.[] | div(.w; .e)] | stat), wtstat_over_bpftrace: ([.[] | div(.w; .b)] | stat)};
+
+def hooks_of($recs): [$recs[].progs[] | select(.tool == "wtstat")] | annotate
+	| map("\(.kind):\(.event)") | unique;
+
+def cost_by_phase($recs):
+	[$recs[].phase] | unique | map(. as $ph
+		| [$recs[] | select(.phase == $ph)] as $r
+		| {key: $ph, value: (hooks_of($r) | map(. as $h | ($h | split(":")) as [$k, $e]
+			| {key: $h, value: hook_summary($r; $k; $e)}) | from_entries)})
+	| from_entries;
+
+# ---- targets ------------------------------------------------------------------
+def target($id; $what; $value; $op; $limit; $unit):
+	if $value == null then {id: $id, what: $what, value: null, limit: $limit, unit: $unit, op: $op, met: null,
+		by: "not measured"}
+	else ($value | if $op == "<=" then . <= $limit else . >= $limit end) as $ok
+	| {id: $id, what: $what, value: $value, limit: $limit, unit: $unit, op: $op, met: $ok,
+	   by: (if $ok then null
+		elif $unit == "x" then "\($value | rnd(100))x vs \($limit)x: \(($value / $limit) | rnd(10))x over the limit"
+		elif $unit == "%" then "\($value | rnd(100))% vs \($limit)%: \(($value - $limit) | rnd(100)) points over"
+		else "\($value | rnd(10)) \($unit) vs \($limit) \($unit): \(($value / $limit) | rnd(10))x the limit" end)}
+	end;
+
+def slowdown_target($id; $what; $s):
+	if $s == null then {id: $id, what: $what, value: null, limit: 2, unit: "%", op: "<=", met: null, by: "not measured"}
+	elif ($s.cpu_pressure.median // 0) > 0.05 or ($s.untraced.wall_ms.max // 0) > 1.5 * ($s.untraced.wall_ms.min // 1e18) then
+		{id: $id, what: $what, value: (($s.wtstat.ratio_to_untraced.median - 1) * 100), limit: 2, unit: "%", op: "<=",
+		 met: null, by: "not judged: the machine was not quiet (CPU pressure \(($s.cpu_pressure.median // null) | if . == null then "unknown" else (. * 100 | rnd(10) | tostring) + "%" end) of the run time; the same untraced run took \($s.untraced.wall_ms.min)..\($s.untraced.wall_ms.max) ms): a 2% effect cannot be resolved"}
+	else target($id; $what; ($s.wtstat.ratio_to_untraced.median - 1) * 100; "<="; 2; "%") end;
+
+. as $all
+| [$all[] | select(.part == "cost")] as $cost
+| [$all[] | select(.part == "slowdown")] as $slow
+| [$all[] | select(.part == "cycle")] as $cyc
+| [$all[] | select(.part == "cpu")] as $cpu
+| ([$all[] | select(.part == "vm")] | first) as $vm
+| ($cost | cost_by_phase(.)) as $pec
+| ([$cost[] | select(.phase == "stable_writes_1")] | if length > 0 then per_wait(.) else null end) as $perwait
+| ([$all[] | select(.part == "cost_ref")] | [.[].progs | annotate] as $runs
+	| if ($runs | length) == 0 then null else
+	{what: "bpf_get_stack() alone on raw_tp folio_wait_writeback, attached without wtstat: the price of telling stable waits from others by kernel stack",
+	 ns_12_frames: ([$runs[] | map(select(.name | test("^stack12"))) | first | .ns] | stat(10)),
+	 ns_4_frames: ([$runs[] | map(select(.name | test("^stack4"))) | first | .ns] | stat(10)),
+	 ns_empty: ([$runs[] | map(select(.name == "empty_rtp_fww")) | first | .ns] | stat(10)),
+	 note: "the two stack programs run one after the other on each event: the second one finds the unwinder's data warm"} end) as $stackref
+
+# ---- slowdown -----------------------------------------------------------------
+| ([$slow[].stable_writes] | unique | map(. as $st
+	| [$slow[] | select(.stable_writes == $st)] as $s
+	| {key: "stable_writes_\($st)", value: (
+		{writes_per_run: ([$s[].workload.writes] | first),
+		 rounds: ([$s[].round] | unique | length),
+		 # share of each run's time some task waited for a CPU (PSI): the
+		 # machine was not ours alone when this is more than a few %
+		 cpu_pressure: ([$s[].cpu_pressure] | stat(1000)),
+		 untraced: {wall_ms: ([$s[] | select(.config == "untraced") | .workload.wall_ns / 1e6] | stat(100)),
+			    writes_per_s: ([$s[] | select(.config == "untraced") | .workload.writes_per_s] | stat(1)),
+			    cpu_ms: ([$s[] | select(.config == "untraced") | (.workload.user_ns + .workload.sys_ns) / 1e6] | stat(100))}}
+		+ (["wtstat", "bpftrace"] | map(. as $c | {key: $c, value: {
+			wall_ms: ([$s[] | select(.config == $c) | .workload.wall_ns / 1e6] | stat(100)),
+			writes_per_s: ([$s[] | select(.config == $c) | .workload.writes_per_s] | stat(1)),
+			# per round: this config's time over the untraced run of the same round
+			ratio_to_untraced: ([$s[] | select(.config == $c) | . as $x
+				| ([$s[] | select(.config == "untraced" and .round == $x.round)] | first) as $u
+				| if $u then $x.workload.wall_ns / $u.workload.wall_ns else null end] | stat(10000)),
+			# the workload's own CPU time (user + sys), same pairing: less
+			# sensitive to other load than wall time
+			cpu_ratio_to_untraced: ([$s[] | select(.config == $c) | . as $x
+				| ([$s[] | select(.config == "untraced" and .round == $x.round)] | first) as $u
+				| if $u then ($x.workload.user_ns + $x.workload.sys_ns) / ($u.workload.user_ns + $u.workload.sys_ns) else null end] | stat(10000))}})
+		  | from_entries))})
+   | from_entries) as $slowdown
+
+# ---- user space ---------------------------------------------------------------
+| ($cyc | map({key: (.mappings | tostring), value: {
+	mappings, cycles: .reps,
+	cycle_ms: .cycle_ms.total,
+	stage_median_ms: (.cycle_ms | with_entries(select(.key != "total") | .value = .value.median)),
+	prometheus_file: .prom,
+	rss_kb, user_bytes_per_mapping: (((.rss_kb.peak - .rss_kb.base) * 1024 / .mappings) | round),
+	bpf_map: .map,
+	bpf_bytes_per_mapping: ((.map.bytes_memlock / .map.max_entries) | round),
+	row_bytes, key_bytes, value_bytes}}) | from_entries) as $cycles
+| ($cyc | sort_by(.mappings)) as $cs
+| ([range(1; $cs | length) as $i | {
+	from: $cs[$i - 1].mappings, to: $cs[$i].mappings,
+	user_bytes_per_mapping: ((($cs[$i].rss_kb.peak - $cs[$i - 1].rss_kb.peak) * 1024 / ($cs[$i].mappings - $cs[$i - 1].mappings)) | round),
+	bpf_bytes_per_mapping: ((($cs[$i].map.bytes_memlock - $cs[$i - 1].map.bytes_memlock) / ($cs[$i].mappings - $cs[$i - 1].mappings)) | round)}])
+	as $slopes
+| ($cpu | map({key: .label, value: (if .status then {status} else
+	{mappings, args, cpu_percent_of_one_core: ((.share * 100) | rnd(1000)), cpu_ms: ((.cpu_ns / 1e6) | rnd(10)),
+	 wall_s: ((.wall_ns / 1e9) | rnd(100)), rss_kb, peak_rss_kb: .hwm_kb,
+	 bpf_maps_bytes_memlock: ([.maps[].bytes_memlock] | add),
+	 mappings_map: (.maps | map(select(.name == "mappings")) | first)} end)}) | from_entries) as $cpus
+
+# ---- the VM lab ---------------------------------------------------------------
+| (if $vm == null then {status: "not run"}
+   elif ($vm.records // null) == null then {status: $vm.status}
+   else {status: "measured", kernel: $vm.kernel, note: "TCG: absolute times are distorted, compare ratios only",
+	 paths: ($vm.records | group_by(.path) | map({key: .[0].path, value: cost_by_phase(.)}) | from_entries)} end) as $vmr
+
+# ---- targets ------------------------------------------------------------------
+| ($pec.stable_writes_1 // {}) as $p1
+| ($pec.stable_writes_0 // {}) as $p0
+| [
+	target("cost.wait_begin.vs_empty"; "stable-wait hook raw_tp folio_wait_writeback: wtstat / empty program";
+		$p1["raw_tp:folio_wait_writeback"].wtstat_over_empty.median; "<="; 1.5; "x"),
+	target("cost.wait_end.vs_empty"; "stable-wait hook raw_tp sched_switch (waits pending): wtstat / empty program";
+		$p1["raw_tp:sched_switch"].wtstat_over_empty.median; "<="; 1.5; "x"),
+	target("cost.wait_begin.vs_bpftrace"; "stable-wait hook folio_wait_writeback: wtstat / bpftrace";
+		$p1["raw_tp:folio_wait_writeback"].wtstat_over_bpftrace.median; "<="; 0.5; "x"),
+	target("cost.wait_end.vs_bpftrace"; "stable-wait hook sched_switch: wtstat / bpftrace";
+		$p1["raw_tp:sched_switch"].wtstat_over_bpftrace.median; "<="; 0.5; "x"),
+	target("cost.no_wait.vs_empty"; "calls with no wait pending (sched_switch, stable_writes=0): wtstat / empty program";
+		$p0["raw_tp:sched_switch"].wtstat_over_empty.median; "<="; 1.5; "x"),
+	slowdown_target("slowdown.stable_writes_1"; "rewrite workload with stable waits: wtstat slowdown (wall time)";
+		$slowdown.stable_writes_1),
+	slowdown_target("slowdown.stable_writes_0"; "rewrite workload without stable waits: wtstat slowdown (wall time)";
+		$slowdown.stable_writes_0),
+	target("cycle.100k"; "one interval cycle with 100k mappings (read, delta, sort, text, JSON, Prometheus)";
+		$cycles["100000"].cycle_ms.median; "<="; 50; "ms"),
+	(if ($cpus.export.status // null) != null then
+		{id: "cpu.export.10k", what: "wtstat export -i 1 with 10k live mappings: CPU of one core", value: null,
+		 limit: 1, unit: "%", op: "<=", met: null, by: $cpus.export.status}
+	 else target("cpu.export.10k"; "wtstat export -i 1 with 10k live mappings: CPU of one core";
+		$cpus.export.cpu_percent_of_one_core; "<="; 1; "%") end),
+	(if ($cs | length) < 3 then
+		{id: "memory.linear", what: "memory linear in mappings", value: null, limit: 10, unit: "%", op: "<=",
+		 met: null, by: "needs three mapping counts"}
+	 else ($cs[0]) as $a | ($cs[-1]) as $z
+	 | (($z.rss_kb.peak - $a.rss_kb.peak) / ($z.mappings - $a.mappings)) as $slope
+	 | ([$cs[] | ((.rss_kb.peak - ($a.rss_kb.peak + $slope * (.mappings - $a.mappings))) | fabs)] | max) as $dev
+	 | target("memory.linear"; "memory linear in mappings: peak RSS off the straight line through the smallest and largest run, share of the largest";
+		($dev / $z.rss_kb.peak * 100); "<="; 10; "%") end)
+  ]
+  + (if $vmr.status == "measured" then
+	[$vmr.paths | to_entries[] | .key as $path | .value as $ph
+	 | ($ph.stable_writes_1 // {} | to_entries[] | select(.key | test("folio_wait_stable"))
+		| target("vm.\($path).\(.key).vs_empty"; "VM, \($path) path: \(.key) with stable waits: wtstat / empty program";
+			.value.wtstat_over_empty.median; "<="; 1.5; "x")),
+	   ($ph.stable_writes_0 // {} | to_entries[] | select(.key | test("folio_wait_stable"))
+		| target("vm.\($path).\(.key).no_wait"; "VM, \($path) path: \(.key), calls that do not wait: wtstat / empty program";
+			.value.wtstat_over_empty.median; "<="; 1.5; "x"))]
+    else [] end)
+| . as $targets
+| ([$targets[] | select(.met == true)] | length) as $nmet
+| ([$targets[] | select(.met != null)] | length) as $njudged
+| [$targets[] | select(.met == false)] as $missed
+| {
+	schema_version: 1,
+	tool: "wtstat",
+	generated: $when,
+	mode: (if $smoke == 1 then "smoke" else "full" end),
+	duration_s: $seconds,
+	machine: $machine,
+	method: {
+		repeats: $reps,
+		statistic: "median over repeated runs, with min and max; ratios are per run, then summarized",
+		per_event_cost: "kernel.bpf_stats_enabled=1; run_time_ns/run_cnt deltas from `bpftool prog show -j` over one workload run, programs told apart by the process holding them; wtstat, the empty programs (bench/empty.bpf.c) and bpftrace (bench/equivalent.bt) attached at once, the order rotating between runs",
+		workload: "bench/rewrite.c: 4 KiB pwrite() rewrites of one page, each followed by sync_file_range(WRITE) of it, on a loop-device XFS with stable_writes=1 (every rewrite waits for the last writeback) or 0 (same work, no waits); fixed write count per run, calibrated once",
+		slowdown: "wall time of the same fixed work untraced, with wtstat, with bpftrace; one round = one run of each, order rotating; ratio per round to that round's untraced run",
+		cycle: "bench/cycle.c: wtstat's maps (real BPF object) filled with N synthetic mappings, every one changing between cycles; a cycle = read maps, delta, sort, text, JSON, Prometheus textfile (as export writes it)"
+	},
+	per_event_cost: {
+		unit: "ns per program run (with bpf_stats' own clock reads)",
+		tracepoint_path: $pec,
+		tracepoint_path_per_stable_wait: $perwait,
+		reference_stack_walk: $stackref,
+		vm: $vmr
+	},
+	slowdown: $slowdown,
+	user_space: {
+		cycle: $cycles,
+		memory_slopes: $slopes,
+		memory_per_mapping_bytes: (if ($cs | length) >= 2 then
+			{user_space_peak_rss: ((($cs[-1].rss_kb.peak - $cs[-2].rss_kb.peak) * 1024 / ($cs[-1].mappings - $cs[-2].mappings)) | round),
+			 bpf_map: (($cs[-1].map.bytes_memlock / $cs[-1].map.max_entries) | round),
+			 key_plus_value: ($cs[-1].key_bytes + $cs[-1].value_bytes),
+			 note: "user space: slope of peak RSS over the largest step (snapshot rows of prev, cur and delta plus read buffers, all sized by max_entries); BPF: bytes_memlock / max_entries of the preallocated hash map, paid for --max-mappings whether used or not"}
+		 else null end),
+		cpu_share_10k_mappings_1s: $cpus
+	},
+	targets: $targets,
+	summary: ("bench: \($nmet) of \($njudged) targets met"
+		+ (if ($missed | length) > 0 then " (missed: " + ($missed | map("\(.id) by \(.by)") | join("; ")) + ")" else "" end)
+		+ ([$targets[] | select(.met == null)] as $nj
+			| if ($nj | length) > 0 then "; \($nj | length) not judged (" + ($nj | map(.id) | join(", ")) + ")" else "" end))
+}

@@ -1,0 +1,99 @@
+# shellcheck shell=dash
+# bench/vm-guest.sh: the VM side of bench/vm.sh, run by the lab's /init as
+# /payload/run.sh (busybox sh) with stdout on the results port. For each
+# hook path (kprobe, fentry) and each of $BENCH_REPS runs: wtstat forced to
+# that path and the empty programs of the same hooks attached at once,
+# kernel.bpf_stats_enabled=1, the rewrite workload with stable_writes=1 then
+# 0; the programs' run_cnt/run_time_ns (bench/progstat.c) before, between
+# and after. Prints "@@bench {json}" lines; bench/vm.sh does the arithmetic.
+REPS=${BENCH_REPS:-3}
+SECS=${BENCH_SECONDS:-2}
+T=/tmp/bench
+mkdir -p $T
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+say() { echo "@@bench $*"; }
+note() { echo "# bench: $*"; }
+
+# wait_for FILE REGEX SECONDS [PID]: until a line matches (or PID dies)
+wait_for() {
+	local i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+modprobe loop 2>/dev/null
+for m in crc32c-intel crc32c_generic xfs ext4; do modprobe $m 2>/dev/null; done
+echo 1 > /proc/sys/kernel/bpf_stats_enabled || { say '{"status":"cannot enable kernel.bpf_stats_enabled"}'; exit 0; }
+
+# one rewrite server per stable_writes value, fed through a fifo
+wl_start() { # NAME STABLE FD
+	mkfifo $T/$1.in
+	rewrite --scratch --stable $2 --pages 1 < $T/$1.in > $T/$1.out 2> $T/$1.err &
+	eval "exec $3> $T/$1.in"
+	wait_for $T/$1.out '^ready' 300 || { note "rewrite $1: $(cat $T/$1.err)"; return 1; }
+}
+wl_cmd() { # NAME FD CMD
+	local n
+	n=$(grep -c '^{' $T/$1.out)
+	echo "$3" >&$2
+	while [ "$(grep -c '^{' $T/$1.out)" -le "$n" ]; do sleep 0.05; done
+	grep '^{' $T/$1.out | tail -n 1
+}
+writes_for() { # JSON -> writes of that answer
+	sed -n 's/.*"writes":\([0-9]*\).*/\1/p'
+}
+
+wl_start s1 1 3 && wl_start s0 0 4 || { say '{"status":"the rewrite workload did not start"}'; exit 0; }
+N1=$(wl_cmd s1 3 "seconds $SECS" | writes_for)
+N0=$(wl_cmd s0 4 "seconds $SECS" | writes_for)
+note "workload: $N1 writes with stable waits, $N0 without, per run"
+say "{\"kernel\":\"$(uname -r)\",\"nproc\":$(nproc),\"writes_stable_1\":$N1,\"writes_stable_0\":$N0}"
+
+for path in kprobe fentry; do
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		rm -f $T/ws.err $T/el.out
+		if [ $((r % 2)) -eq 0 ]; then first=wtstat; else first=empty; fi
+		for t in $first $([ $first = wtstat ] && echo empty || echo wtstat); do
+			if [ $t = wtstat ]; then
+				wtstat --method $path -d 1800 > $T/ws.out 2> $T/ws.err &
+				WP=$!
+				wait_for $T/ws.err '^wtstat: tracing with' 300 $WP || { note "wtstat --method $path: $(tail -n 2 $T/ws.err)"; }
+			else
+				empty_loader --hooks $path,rawtp > $T/el.out 2>&1 &
+				EP=$!
+				wait_for $T/el.out '^ready' 120 $EP || note "empty_loader: $(cat $T/el.out)"
+			fi
+		done
+		[ $r -eq 0 ] && note "$path: $(head -n 1 $T/ws.err); empty: $(grep -c '^ok' $T/el.out) attached, $(grep '^skip' $T/el.out | tr '\n' ' ')"
+		if ! kill -0 $WP 2>/dev/null; then
+			say "{\"path\":\"$path\",\"status\":\"wtstat did not attach with --method $path\"}"
+			# the verifier's last words, for the report
+			wtstat --method $path -v -d 0.1 2>&1 | grep -vE '^libbpf: (elf|sec|map|prog .*(relo|insn|added))' |
+				grep -iE 'denied|invalid|error|R[0-9]+ |^[0-9]+: ' | tail -n 12 | sed 's/^/# bench: verifier: /'
+			kill $EP 2>/dev/null
+			wait $EP 2>/dev/null
+			break
+		fi
+		sleep 1
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":0,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
+		w1=$(wl_cmd s1 3 "run $N1")
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":1,\"workload\":$w1,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
+		w0=$(wl_cmd s0 4 "run $N0")
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":2,\"workload\":$w0,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
+		kill -INT $WP $EP 2>/dev/null
+		wait $WP $EP 2>/dev/null
+		r=$((r + 1))
+	done
+done
+echo 0 > /proc/sys/kernel/bpf_stats_enabled
+exec 3>&- 4>&-
+wait
+say '{"status":"done"}'
+exit 0
