@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "hist.h"
 
@@ -21,16 +22,6 @@
 		if (fabs(a_ - b_) > (eps))                                             \
 			fail_msg("%s = %.6f, expected %.6f", #a, a_, b_);              \
 	} while (0)
-
-/* Records one sample exactly as bpf/wtstat.bpf.c hist_add() does. */
-static void hist_put(struct wt_hist *h, __u64 ns)
-{
-	h->slots[wt_slot_of(ns)]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
 
 /* A deterministic PRNG (xorshift64*): the same sets on every run. */
 static __u64 rng_state = 0x9e3779b97f4a7c15ULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "plan.h"
 
@@ -22,19 +23,6 @@
 
 #define FENTRY_WHY "BPF trampolines not supported on this kernel (-524)"
 
-/* Sets the facts of one name as src/kernel_desc.c would report them. */
-static void sym(struct wt_kernel_desc *d, const char *name, int kallsyms, int traceable, int btf_func,
-		int tracepoint)
-{
-	struct wt_sym_facts *s = wt_desc_sym(d, name);
-
-	assert_non_null(s);
-	s->in_kallsyms = kallsyms;
-	s->traceable = traceable;
-	s->btf_func = btf_func;
-	s->tracepoint = tracepoint;
-}
-
 /* An unpatched 6.x kernel with BTF, kprobes and working fentry. */
 static void debian61(struct wt_kernel_desc *d)
 {
@@ -42,17 +30,7 @@ static void debian61(struct wt_kernel_desc *d)
 	snprintf(d->release, sizeof(d->release), "6.1.0-28-amd64");
 	d->btf = true;
 	d->kprobes = 1;
-	sym(d, "folio_wait_stable", 1, 1, 1, 0);
-	sym(d, "folio_wait_writeback", 1, 1, 1, 1);	/* function and tracepoint */
-	sym(d, "sched_switch", 0, 0, 0, 1);
-	/* static inline helpers: no symbol at all */
-	sym(d, "mapping_set_stable_writes", 0, 0, 0, 0);
-	sym(d, "mapping_clear_stable_writes", 0, 0, 0, 0);
-	/* the RFC patch's functions: absent */
-	sym(d, "inode_writethrough_begin", 0, 0, 0, 0);
-	sym(d, "inode_writethrough_end", 0, 0, 0, 0);
-	sym(d, "iomap_file_writethrough_write", 0, 0, 0, 0);
-	sym(d, "iomap_dio_complete", 1, 1, 1, 0);
+	unpatched_symbols(d);
 }
 
 /* This host: the same kernel facts, but no kprobe PMU and fentry refused. */

@@ -16,19 +16,11 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "hist.h"
 #include "metrics.h"
 #include "prom.h"
-
-static void hist_put(struct wt_hist *h, __u64 ns, __u64 times)
-{
-	h->slots[wt_slot_of(ns)] += times;
-	h->count += times;
-	h->sum_ns += ns * times;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
 
 /* Two devices, three active files and one quiet one, some counters. */
 static struct wt_mapping_row maps[4];
@@ -47,7 +39,7 @@ static void make_snapshot(struct wt_snapshot *s)
 		maps[i].key.ino = 100 + i;
 		snprintf(maps[i].s.name, WT_NAME_LEN, "file-%d", i);
 		snprintf(maps[i].s.parent, WT_NAME_LEN, "dir");
-		hist_put(&maps[i].s.wait, 1000 * (i + 1), 10 - i);
+		hist_put_n(&maps[i].s.wait, 1000 * (i + 1), 10 - i);
 		maps[i].s.wt_begun = 5;
 		maps[i].s.wt_ended = 4;
 		maps[i].s.inflight_max = 2 + i;
@@ -57,13 +49,13 @@ static void make_snapshot(struct wt_snapshot *s)
 	maps[3].key.ino = 7;
 	strcpy(maps[3].s.name, "quiet");
 	devs[0].dev = wt_dev_make(7, 0);
-	hist_put(&devs[0].s.wait, 0, 3);		/* slot 0: no sleep */
-	hist_put(&devs[0].s.wait, 1000, 10);		/* slot 9: [512, 1024) ns */
-	hist_put(&devs[0].s.wait, 1ULL << 45, 1);	/* beyond the last slot */
+	hist_put_n(&devs[0].s.wait, 0, 3);		/* slot 0: no sleep */
+	hist_put_n(&devs[0].s.wait, 1000, 10);		/* slot 9: [512, 1024) ns */
+	hist_put_n(&devs[0].s.wait, 1ULL << 45, 1);	/* beyond the last slot */
 	devs[1].dev = wt_dev_make(8, 1);
 	procs[0].pid = 42;
 	strcpy(procs[0].s.comm, "writer");
-	hist_put(&procs[0].s.wait, 1000, 27);
+	hist_put_n(&procs[0].s.wait, 1000, 27);
 	s->maps = maps;
 	s->nmaps = 4;
 	s->devs = devs;

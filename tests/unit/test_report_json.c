@@ -13,6 +13,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "hist.h"
 #include "plan.h"
@@ -27,26 +28,6 @@ static struct wt_snapshot snap;
 static char *out_buf;
 static json_object *doc;
 
-static void hist_put(struct wt_hist *h, __u64 ns)
-{
-	h->slots[wt_slot_of(ns)]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
-
-static void sym(struct wt_kernel_desc *d, const char *name, int kallsyms, int traceable, int btf_func,
-		int tracepoint)
-{
-	struct wt_sym_facts *s = wt_desc_sym(d, name);
-
-	s->in_kallsyms = kallsyms;
-	s->traceable = traceable;
-	s->btf_func = btf_func;
-	s->tracepoint = tracepoint;
-}
-
 /* This host's kind of kernel: tracepoints only, so stable_wait=tracepoint. */
 static void make_tracer(void)
 {
@@ -59,15 +40,7 @@ static void make_tracer(void)
 	d->kprobes = 0;
 	d->fentry_refused = true;
 	snprintf(d->fentry_refused_why, sizeof(d->fentry_refused_why), "trampolines unsupported");
-	sym(d, "folio_wait_stable", 1, 1, 1, 0);
-	sym(d, "folio_wait_writeback", 1, 1, 1, 1);
-	sym(d, "sched_switch", 0, 0, 0, 1);
-	sym(d, "mapping_set_stable_writes", 0, 0, 0, 0);
-	sym(d, "mapping_clear_stable_writes", 0, 0, 0, 0);
-	sym(d, "inode_writethrough_begin", 0, 0, 0, 0);
-	sym(d, "inode_writethrough_end", 0, 0, 0, 0);
-	sym(d, "iomap_file_writethrough_write", 0, 0, 0, 0);
-	sym(d, "iomap_dio_complete", 1, 1, 1, 0);
+	unpatched_symbols(d);
 	wt_plan_make(d, &opts, &tracer.plan);
 	/* attach.c would set these; without a skeleton nothing is attached */
 	tracer.attached[EV_STABLE_WAIT] = true;

@@ -14,20 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "testutil.h"
 #include <json-c/json.h>
 
 #include "hist.h"
 #include "metrics.h"
 #include "rules.h"
-
-static void hist_put(struct wt_hist *h, __u64 ns, __u64 times)
-{
-	h->slots[wt_slot_of(ns)] += times;
-	h->count += times;
-	h->sum_ns += ns * times;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
 
 /*
  * Device 7:0 holds db/wal (ino 10) and db/data (ino 11), device 8:0 holds
@@ -48,13 +40,13 @@ static void make(struct fixture *f, __u64 scale)
 	f->maps[0].key = (struct wt_mapping_key){ .dev = wt_dev_make(7, 0), .ino = 10 };
 	strcpy(f->maps[0].s.name, "wal");
 	strcpy(f->maps[0].s.parent, "db");
-	hist_put(&f->maps[0].s.wait, 3000, 90 * scale);
+	hist_put_n(&f->maps[0].s.wait, 3000, 90 * scale);
 	f->maps[0].s.wt_begun = 40;
 	f->maps[0].s.inflight_max = 3;
 	f->maps[1].key = (struct wt_mapping_key){ .dev = wt_dev_make(7, 0), .ino = 11 };
 	strcpy(f->maps[1].s.name, "data");
 	strcpy(f->maps[1].s.parent, "db");
-	hist_put(&f->maps[1].s.wait, 5000000, 10 * scale);
+	hist_put_n(&f->maps[1].s.wait, 5000000, 10 * scale);
 	f->maps[1].s.wt_begun = 2;
 	f->maps[1].s.inflight_max = 7;
 	f->maps[2].key = (struct wt_mapping_key){ .dev = wt_dev_make(8, 0), .ino = 10 };

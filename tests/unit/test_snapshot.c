@@ -11,20 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "hist.h"
 #include "snapshot.h"
 
 #define SEC 1000000000ULL
-
-static void hist_put(struct wt_hist *h, __u64 ns)
-{
-	h->slots[wt_slot_of(ns)]++;
-	h->count++;
-	h->sum_ns += ns;
-	if (ns > h->max_ns)
-		h->max_ns = ns;
-}
 
 static struct wt_mapping_row *add_map(struct wt_snapshot *s, unsigned major, unsigned minor, __u64 ino)
 {
