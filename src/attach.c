@@ -110,13 +110,6 @@ static bool uses(const struct wt_plan *plan, const struct prog_ref *r)
 	return c->needed && c->method == r->m;
 }
 
-static const char *tp_name(const char *target)
-{
-	const char *slash = strchr(target, '/');
-
-	return slash ? slash + 1 : target;
-}
-
 static void set_rodata(struct wt_tracer *t, const struct wt_config *cfg)
 {
 	struct wtstat_bpf__rodata *ro = t->skel->rodata;
@@ -194,7 +187,7 @@ static struct bpf_link *attach_one(const struct prog_ref *r, struct bpf_program 
 	case M_KPROBE:
 		return bpf_program__attach_kprobe(prog, r->ret, target);
 	case M_TRACEPOINT:
-		return bpf_program__attach_raw_tracepoint(prog, tp_name(target));
+		return bpf_program__attach_raw_tracepoint(prog, wt_tp_name(target));
 	default:
 		errno = EINVAL;
 		return NULL;

@@ -22,14 +22,6 @@
 #define TEXTFILE_NAME "wtstat.prom"
 #define DEFAULT_INTERVAL_S 15.0
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, double elapsed, char *err, size_t errlen)
 {
 	struct wt_snapshot snap;
@@ -73,7 +65,7 @@ int wt_cmd_export(struct wt_cli *cli)
 		return WT_EXIT_USAGE;
 	}
 	wt_print_attach_summary(&t, stderr);
-	start = now_s();
+	start = wt_now_s();
 	/* the first file at once: a directory we cannot write is a setup error */
 	if (write_once(cli, &t, 0, err, sizeof(err))) {
 		wt_tracer_stop(&t);
@@ -84,7 +76,7 @@ int wt_cmd_export(struct wt_cli *cli)
 		cli->textfile_dir, TEXTFILE_NAME, interval, cli->per_file);
 	next = start + interval;
 	while (!wt_exiting) {
-		double now = now_s();
+		double now = wt_now_s();
 		struct timespec nap = { 0, 200 * 1000 * 1000 };
 
 		if (now < next) {
@@ -106,7 +98,7 @@ int wt_cmd_export(struct wt_cli *cli)
 			next += interval;
 	}
 	/* the last numbers before detaching, so a final scrape sees them */
-	if (write_once(cli, &t, now_s() - start, err, sizeof(err))) {
+	if (write_once(cli, &t, wt_now_s() - start, err, sizeof(err))) {
 		wt_tracer_stop(&t);
 		fprintf(stderr, "wtstat: export: final write: %s\n", err);
 		return 1;

@@ -251,14 +251,6 @@ static int load_doc(const char *opt, const char *path, json_object **doc, struct
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int shell_status(int status)
 {
 	if (WIFEXITED(status))
@@ -325,7 +317,7 @@ static int trace_command(struct gate *g, const struct wt_cli *cli)
 	}
 	g->attached = true;
 	wt_print_attach_summary(&g->t, stderr);
-	start = now_s();
+	start = wt_now_s();
 	if (write(hold[1], &go, 1) != 1)
 		fprintf(stderr, "wtstat: gate: could not start the command: %s\n", strerror(errno));
 	close(hold[1]);
@@ -339,14 +331,14 @@ static int trace_command(struct gate *g, const struct wt_cli *cli)
 			stop_child(g, wt_last_signal ? wt_last_signal : SIGTERM, &status);
 			break;
 		}
-		if (cli->duration_s > 0 && now_s() - start >= cli->duration_s) {
+		if (cli->duration_s > 0 && wt_now_s() - start >= cli->duration_s) {
 			g->timed_out = true;
 			stop_child(g, SIGTERM, &status);
 			break;
 		}
 		nanosleep(&nap, NULL);
 	}
-	g->elapsed_s = now_s() - start;
+	g->elapsed_s = wt_now_s() - start;
 	g->status = shell_status(status);
 	g->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	if (read(execerr[0], &e, sizeof(e)) == sizeof(e))

@@ -131,8 +131,7 @@ int wt_candidates(enum wt_event ev, const struct wt_plan_opts *opts, struct wt_c
 	return n;
 }
 
-/* "writeback/folio_wait_writeback" -> "folio_wait_writeback" */
-static const char *tp_name(const char *target)
+const char *wt_tp_name(const char *target)
 {
 	const char *slash = strchr(target, '/');
 
@@ -153,7 +152,7 @@ int wt_plan_names(const struct wt_plan_opts *opts, char names[][WT_NAME_MAX], in
 
 			if (c[i].method == M_DERIVED)
 				continue;
-			name = c[i].method == M_TRACEPOINT ? tp_name(c[i].target) : c[i].target;
+			name = c[i].method == M_TRACEPOINT ? wt_tp_name(c[i].target) : c[i].target;
 			for (int j = 0; j < n; j++)
 				dup |= !strcmp(names[j], name);
 			if (!dup && n < max)
@@ -251,7 +250,7 @@ static bool candidate_ok(const struct wt_kernel_desc *d, enum wt_event ev,
 		}
 		return true;
 	case M_TRACEPOINT:
-		s = wt_desc_sym_c(d, tp_name(c->target));
+		s = wt_desc_sym_c(d, wt_tp_name(c->target));
 		if (s && s->tracepoint == 0) {
 			snprintf(why, len, "tracepoint missing on this kernel");
 			return false;

@@ -109,6 +109,9 @@ int wt_candidates(enum wt_event ev, const struct wt_plan_opts *opts, struct wt_c
 /* Every name the planner may ask facts about (deduplicated). */
 int wt_plan_names(const struct wt_plan_opts *opts, char names[][WT_NAME_MAX], int max);
 
+/* "writeback/folio_wait_writeback" -> "folio_wait_writeback" */
+const char *wt_tp_name(const char *target);
+
 struct wt_sym_facts *wt_desc_sym(struct wt_kernel_desc *d, const char *name);
 const struct wt_sym_facts *wt_desc_sym_c(const struct wt_kernel_desc *d, const char *name);
 

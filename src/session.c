@@ -48,7 +48,7 @@ void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
 	fprintf(f, " (details: wtstat probes)\n");
 }
 
-static double now_s(void)
+double wt_now_s(void)
 {
 	struct timespec ts;
 
@@ -90,7 +90,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 {
 	static const struct wt_session_hooks none;
 	struct wt_snapshot prev, cur;
-	double start = now_s(), next = start + cli->interval_s, last = start;
+	double start = wt_now_s(), next = start + cli->interval_s, last = start;
 	int e;
 
 	if (!hooks)
@@ -101,7 +101,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 		return -1;
 	}
 	while (!wt_exiting) {
-		double now = now_s();
+		double now = wt_now_s();
 		struct timespec nap = { 0, 50 * 1000 * 1000 };
 
 		if (cli->duration_s > 0 && now - start >= cli->duration_s)
@@ -148,7 +148,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 	}
 	wt_snapshot_sort(&cur);
 	{
-		struct wt_report r = { .tracer = t, .snap = &cur, .final = true, .elapsed_s = now_s() - start,
+		struct wt_report r = { .tracer = t, .snap = &cur, .final = true, .elapsed_s = wt_now_s() - start,
 				       .top = cli->top, .command = hooks->command,
 				       .command_status = hooks->command_status ? *hooks->command_status : -1 };
 

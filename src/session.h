@@ -74,6 +74,9 @@ int wt_output_open(struct wt_output *o, const char *path, char *err, size_t errl
 /* commit: rename into place; otherwise remove the temp file */
 int wt_output_close(struct wt_output *o, bool commit, char *err, size_t errlen);
 
+/* CLOCK_MONOTONIC in seconds: interval and duration arithmetic. */
+double wt_now_s(void);
+
 /* One line on stderr: the method each event is traced with. */
 void wt_print_attach_summary(const struct wt_tracer *t, FILE *f);
 
