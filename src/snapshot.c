@@ -219,10 +219,8 @@ static void mapping_delta(struct wt_mapping_stats *o, const struct wt_mapping_st
 	o->stable_ns = dsub(wt_stable_time_ns(c, cur_mono), wt_stable_time_ns(p, prev_mono));
 }
 
-int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev)
+int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
 {
-	struct wt_snapshot sorted_prev = *prev;
-
 	memset(out, 0, sizeof(*out));
 	out->mono_ns = cur->mono_ns;
 	out->pending = cur->pending;
@@ -244,10 +242,9 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, co
 		wt_snapshot_free(out);
 		return -ENOMEM;
 	}
-	/* prev is sorted by key in place: the caller's order does not matter */
-	qsort(sorted_prev.maps, prev->nmaps, sizeof(*prev->maps), key_cmp);
-	qsort(sorted_prev.procs, prev->nprocs, sizeof(*prev->procs), u32_cmp);
-	qsort(sorted_prev.devs, prev->ndevs, sizeof(*prev->devs), u32_cmp);
+	qsort(prev->maps, prev->nmaps, sizeof(*prev->maps), key_cmp);
+	qsort(prev->procs, prev->nprocs, sizeof(*prev->procs), u32_cmp);
+	qsort(prev->devs, prev->ndevs, sizeof(*prev->devs), u32_cmp);
 	for (size_t i = 0; i < cur->nmaps; i++) {
 		const struct wt_mapping_row *p = bsearch(&cur->maps[i], prev->maps, prev->nmaps,
 							 sizeof(*prev->maps), key_cmp);

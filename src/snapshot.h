@@ -43,8 +43,9 @@ struct wt_map_fds {
 int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending);
 void wt_snapshot_free(struct wt_snapshot *s);
 
-/* out = cur - prev for every counter; gauges are taken from cur. */
-int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev);
+/* out = cur - prev for every counter; gauges are taken from cur. prev's
+ * rows are sorted by key in place (to be looked up): its order changes. */
+int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev);
 
 /* Time a mapping has spent in stable mode up to now_ns. */
 __u64 wt_stable_time_ns(const struct wt_mapping_stats *s, __u64 now_ns);
