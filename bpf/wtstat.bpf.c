@@ -575,7 +575,9 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 		count(WT_CNT_WAIT_NOSLEEP);
 		wait_finish(tid, pw, 0);
 	}
-	if (!stack_has_stable_caller(ctx)) {
+	/* folio_wait_stable() waits only on stable mappings: the bit is cheap,
+	 * the stack walk is not */
+	if (!mapping_is_stable(mapping) || !stack_has_stable_caller(ctx)) {
 		other_wait(mapping);
 		return 0;
 	}
