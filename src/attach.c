@@ -53,7 +53,6 @@ static const struct prog_ref {
 #define NPROGS (sizeof(progs) / sizeof(progs[0]))
 
 static bool log_verbose;
-static int bdp_nargs;	/* the balance_dirty_pages layout this kernel has */
 static char last_failed_prog[128];
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -94,18 +93,18 @@ int wt_tracer_plan(struct wt_tracer *t, const struct wt_config *cfg, char *err, 
 	memset(t, 0, sizeof(*t));
 	if (wt_kernel_describe(&t->desc, &cfg->plan, cfg->btf_path, err, errlen))
 		return -1;
-	bdp_nargs = t->desc.bdp_nargs;
 	wt_plan_make(&t->desc, &cfg->plan, &t->plan);
 	return 0;
 }
 
-static bool uses(const struct wt_plan *plan, const struct prog_ref *r)
+static bool uses(const struct wt_tracer *t, const struct prog_ref *r)
 {
-	const struct wt_choice *c = &plan->ev[r->ev];
+	const struct wt_choice *c = &t->plan.ev[r->ev];
 
-	if (!strcmp(r->prog, "tp_bdp_args8") && bdp_nargs != 8)
+	/* one program per layout of the balance_dirty_pages arguments */
+	if (!strcmp(r->prog, "tp_bdp_args8") && t->desc.bdp_nargs != 8)
 		return false;
-	if (!strcmp(r->prog, "tp_bdp_args12") && bdp_nargs != 12)
+	if (!strcmp(r->prog, "tp_bdp_args12") && t->desc.bdp_nargs != 12)
 		return false;
 	return c->needed && c->method == r->m;
 }
@@ -140,10 +139,10 @@ static void set_rodata(struct wt_tracer *t, const struct wt_config *cfg)
 	}
 }
 
-static const struct prog_ref *ref_of(const char *prog_name, const struct wt_plan *plan)
+static const struct prog_ref *ref_of(const char *prog_name, const struct wt_tracer *t)
 {
 	for (size_t i = 0; i < NPROGS; i++)
-		if (!strcmp(progs[i].prog, prog_name) && uses(plan, &progs[i]))
+		if (!strcmp(progs[i].prog, prog_name) && uses(t, &progs[i]))
 			return &progs[i];
 	return NULL;
 }
@@ -156,7 +155,7 @@ static void reject(struct wt_tracer *t, enum wt_event ev, enum wt_method m, cons
 /* Load failed: blame the program libbpf named, or the fentry programs. */
 static int blame_load_failure(struct wt_tracer *t, int err)
 {
-	const struct prog_ref *r = last_failed_prog[0] ? ref_of(last_failed_prog, &t->plan) : NULL;
+	const struct prog_ref *r = last_failed_prog[0] ? ref_of(last_failed_prog, t) : NULL;
 
 	if (r && r->m == M_FENTRY && (err == EPERM || err == EACCES || err == EOPNOTSUPP)) {
 		t->desc.fentry_refused = true;
@@ -169,7 +168,7 @@ static int blame_load_failure(struct wt_tracer *t, int err)
 		return 0;
 	}
 	for (size_t i = 0; i < NPROGS; i++) {
-		if (uses(&t->plan, &progs[i]) && progs[i].m == M_FENTRY) {
+		if (uses(t, &progs[i]) && progs[i].m == M_FENTRY) {
 			t->desc.fentry_refused = true;
 			snprintf(t->desc.fentry_refused_why, WT_REASON_MAX,
 				 "kernel refuses tracing programs (load: %s)", strerror(err));
@@ -227,7 +226,7 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 	for (size_t i = 0; i < NPROGS; i++) {
 		const struct wt_choice *c = &t->plan.ev[progs[i].ev];
 
-		if (!uses(&t->plan, &progs[i]))
+		if (!uses(t, &progs[i]))
 			continue;
 		prog = bpf_object__find_program_by_name(t->skel->obj, progs[i].prog);
 		bpf_program__set_autoload(prog, true);
@@ -254,7 +253,7 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 		const struct wt_choice *c = &t->plan.ev[progs[i].ev];
 		struct bpf_link *link;
 
-		if (!uses(&t->plan, &progs[i]))
+		if (!uses(t, &progs[i]))
 			continue;
 		prog = bpf_object__find_program_by_name(t->skel->obj, progs[i].prog);
 		link = attach_one(&progs[i], prog, c->target);
