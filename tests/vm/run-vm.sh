@@ -28,7 +28,9 @@ rm -f "$OUT/console.log" "$OUT/results.log" "$OUT/results.raw"
 
 APPEND="console=ttyS0 panic=-1 mitigations=off nokaslr quiet tsc=reliable $*"
 rc=0
-timeout -k 5 "$TIMEOUT" "$QEMU" \
+# --foreground keeps qemu in the caller's process group: stopping the lab
+# (Ctrl-C, or a kill of its group) stops the VM too
+timeout --foreground -k 5 "$TIMEOUT" "$QEMU" \
 	-accel tcg,thread=multi -machine pc -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND" \
