@@ -157,20 +157,21 @@ static bool struct_has_member(const struct btf *btf, const char *sname, const ch
 	return false;
 }
 
-static bool enum_has(const struct btf *btf, const char *ename, const char *val)
+/* Value of enumerator val of enum ename, or -1 when either is absent. */
+static int enum_value(const struct btf *btf, const char *ename, const char *val)
 {
 	int id = btf__find_by_name_kind(btf, ename, BTF_KIND_ENUM);
 	const struct btf_type *t;
 	const struct btf_enum *e;
 
 	if (id <= 0)
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, id);
 	e = btf_enum(t);
 	for (int i = 0; i < btf_vlen(t); i++, e++)
 		if (!strcmp(btf__name_by_offset(btf, e->name_off), val))
-			return true;
-	return false;
+			return e->val;
+	return -1;
 }
 
 /*
@@ -219,7 +220,10 @@ int wt_kernel_describe(struct wt_kernel_desc *d, const struct wt_plan_opts *opts
 	}
 	d->btf = true;
 	d->have_wt_count = struct_has_member(btf, "address_space", "i_wt_count");
-	d->have_as_stable = enum_has(btf, "mapping_flags", "AS_STABLE_WRITES");
+	d->as_stable_bit = enum_value(btf, "mapping_flags", "AS_STABLE_WRITES");
+	d->have_as_stable = d->as_stable_bit >= 0;
+	/* the same test as the BPF side's CO-RE flavour (bpf/core_fixes.bpf.h) */
+	d->folio_memdesc = btf_has(btf, "memdesc_flags_t", BTF_KIND_TYPEDEF);
 	d->bdp_nargs = tracepoint_nargs(btf, "balance_dirty_pages");
 	for (int i = 0; i < n; i++) {
 		struct wt_sym_facts *s = wt_desc_sym(d, names[i]);

@@ -63,6 +63,8 @@ struct wt_kernel_desc {
 	int kprobes;		/* kprobe support built in: 1, 0, -1 unknown */
 	bool have_wt_count;	/* BTF: address_space.i_wt_count (RFC patch) */
 	bool have_as_stable;	/* BTF: AS_STABLE_WRITES (6.7+, 6.1.72+) */
+	int as_stable_bit;	/* its value (bit in mapping->flags), -1 without it */
+	bool folio_memdesc;	/* BTF: folio flags are a memdesc_flags_t (6.18+) */
 	int bdp_nargs;		/* arguments of the balance_dirty_pages tracepoint */
 	char release[64];
 	int nsyms;

@@ -177,6 +177,14 @@ int wt_report_json(FILE *f, const struct wt_report *r)
 	json_object_object_add(k, "kprobes", json_object_new_boolean(t->desc.kprobes > 0));
 	json_object_object_add(k, "i_wt_count", json_object_new_boolean(t->desc.have_wt_count));
 	json_object_object_add(k, "as_stable_writes", json_object_new_boolean(t->desc.have_as_stable));
+	/* the kernel layouts the BPF programs were relocated for */
+	json_object_object_add(k, "stable_writes_flag", json_object_new_string(
+		t->desc.have_as_stable ? "mapping" : "superblock"));
+	if (t->desc.have_as_stable)
+		json_object_object_add(k, "as_stable_writes_bit", json_object_new_int(t->desc.as_stable_bit));
+	json_object_object_add(k, "folio_flags", json_object_new_string(
+		t->desc.folio_memdesc ? "memdesc_flags_t" : "unsigned long"));
+	json_object_object_add(k, "balance_dirty_pages_args", json_object_new_int(t->desc.bdp_nargs));
 	json_object_object_add(root, "kernel", k);
 	json_object_object_add(root, "probes", probes_json(t));
 	if (!s) {

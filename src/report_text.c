@@ -233,6 +233,9 @@ void wt_probes_text(FILE *f, const struct wt_tracer *t)
 		d->btf ? "yes" : "no", d->kprobes > 0 ? "yes" : d->kprobes == 0 ? "no" : "unknown",
 		d->have_wt_count ? "yes (writethrough patch)" : "no",
 		d->have_as_stable ? "yes" : "no (per-superblock stable writes)");
+	fprintf(f, "layouts: stable writes per %s, folio flags %s, balance_dirty_pages tracepoint %d args\n",
+		d->have_as_stable ? "mapping (AS_STABLE_WRITES)" : "superblock (SB_I_STABLE_WRITES)",
+		d->folio_memdesc ? "memdesc_flags_t" : "unsigned long", d->bdp_nargs);
 	fprintf(f, "%-15s %-10s %-32s %-8s %s\n", "EVENT", "METHOD", "TARGET", "ATTACHED", "NOTE");
 	for (int ev = 0; ev < EV_COUNT; ev++) {
 		const struct wt_choice *c = &t->plan.ev[ev];
