@@ -118,15 +118,26 @@ static __always_inline bool folio_dirty(struct folio *folio)
 
 /*
  * 3.19 "dcache: move d_alias into d_u" put the inode alias list node in the
- * d_u union; this walks inode->i_dentry to its first alias.
+ * d_u union; later kernels (Debian's 7.2 has it) made that union anonymous,
+ * so the field is plain d_alias again. This walks inode->i_dentry to its
+ * first alias.
  */
+struct dentry___alias_anon {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
 static __always_inline struct dentry *inode_first_dentry(struct inode *inode)
 {
 	struct hlist_node *first = BPF_CORE_READ(inode, i_dentry.first);
+	unsigned long off;
 
 	if (!first)
 		return NULL;
-	return (void *)first - bpf_core_field_offset(struct dentry, d_u.d_alias);
+	if (bpf_core_field_exists(struct dentry___alias_anon, d_alias))
+		off = bpf_core_field_offset(struct dentry___alias_anon, d_alias);
+	else
+		off = bpf_core_field_offset(struct dentry, d_u.d_alias);
+	return (void *)first - off;
 }
 
 #endif /* WTSTAT_CORE_FIXES_BPF_H */
