@@ -42,7 +42,10 @@ count_events_read() {
 
 vm_case_wtstat_load_all() {
 	need_bin load_all || { skip wtstat_load_all "no load_all in the payload"; return; }
-	load_all > /tmp/la.out 2>&1
+	# libbpf's log (verifier output, CO-RE relocations) goes to the host when
+	# something failed: files/wtstat_load_all/libbpf.log
+	V=1 load_all > /tmp/la.out 2> /tmp/la.log
+	! grep -q '^not ok' /tmp/la.out || save_file /tmp/la.log libbpf.log
 	while read -r st rest; do
 		case "$st $rest" in
 		"ok load:"*) ok "wtstat_load_all.${rest#load:}" ;;
