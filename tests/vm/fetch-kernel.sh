@@ -91,25 +91,27 @@ sel() {
 	if [ -n "$SUITE" ] && [ -z "$KAPT" ] && [ "$1" != busybox-static ]; then echo "$1/$SUITE"; else echo "$1"; fi
 }
 
-# all "Depends:" targets of a package, one per line
-deps_of() { # PKG
-	local out
-	out=$(kapt apt-cache depends "$(sel "$1")" 2>/dev/null) ||
-		die "apt-cache depends $(sel "$1") failed (suite not in the apt sources? run apt-get update)"
-	echo "$out" | sed -n 's/^ *Depends: \([^ <]*\).*/\1/p'
+# "PKG DEP" for each "Depends:" of the packages, in one apt-cache call
+# (each costs about a second)
+deps_of() { # PKG...
+	local p out sels=()
+	for p in "$@"; do sels+=("$(sel "$p")"); done
+	out=$(kapt apt-cache depends "${sels[@]}" 2>/dev/null) ||
+		die "apt-cache depends ${sels[*]} failed (suite not in the apt sources? run apt-get update)"
+	echo "$out" | awk '/^[^ ]/ { p = $1 } /^ *Depends: [^<]/ { print p, $2 }'
 }
 
 # ---- resolve versions ------------------------------------------------------
-IMG_PKG=$(deps_of linux-image-amd64 | grep -m1 '^linux-image-' || true)
+IMG_PKG=$(deps_of linux-image-amd64 | awk '$2 ~ /^linux-image-/ { print $2; exit }')
 [ -n "$IMG_PKG" ] || die "cannot resolve the kernel behind linux-image-amd64${SUITE:+/$SUITE}${SUITE:+ (is $SUITE in the apt sources, and apt-get update done?)}"
 KVER=${IMG_PKG#linux-image-}
-# the image's own parts: dependencies named linux-*-KVER (none on bookworm)
-mapfile -t IMG_PARTS < <(deps_of "$IMG_PKG" | awk -v s="-$KVER" \
-	'/^linux-/ && length($0) > length(s) && substr($0, length($0) - length(s) + 1) == s')
 HDR_PKG=linux-headers-$KVER
-HDR_DEPS=$(deps_of "$HDR_PKG")
-COMMON_PKG=$(echo "$HDR_DEPS" | grep -m1 '^linux-headers-' || true)
-KBUILD_PKG=$(echo "$HDR_DEPS" | grep -m1 '^linux-kbuild-' || true)
+DEPS=$(deps_of "$IMG_PKG" "$HDR_PKG")
+# the image's own parts: dependencies named linux-*-KVER (none on bookworm)
+mapfile -t IMG_PARTS < <(echo "$DEPS" | awk -v i="$IMG_PKG" -v s="-$KVER" '$1 == i && $2 ~ /^linux-/ &&
+	length($2) > length(s) && substr($2, length($2) - length(s) + 1) == s { print $2 }')
+COMMON_PKG=$(echo "$DEPS" | awk -v h="$HDR_PKG" '$1 == h && $2 ~ /^linux-headers-/ { print $2; exit }')
+KBUILD_PKG=$(echo "$DEPS" | awk -v h="$HDR_PKG" '$1 == h && $2 ~ /^linux-kbuild-/ { print $2; exit }')
 [ -n "$COMMON_PKG" ] && [ -n "$KBUILD_PKG" ] ||
 	die "cannot resolve the -common headers / kbuild packages of $HDR_PKG"
 log "kernel $KVER from ${SUITE:-the default suite} (packages: $IMG_PKG ${IMG_PARTS[*]:+${IMG_PARTS[*]} }$HDR_PKG $COMMON_PKG $KBUILD_PKG busybox-static)"
@@ -117,10 +119,11 @@ log "kernel $KVER from ${SUITE:-the default suite} (packages: $IMG_PKG ${IMG_PAR
 # ---- download (skip what is cached) ----------------------------------------
 KPKGS=("$IMG_PKG" "${IMG_PARTS[@]}" "$HDR_PKG" "$COMMON_PKG" "$KBUILD_PKG")
 # one apt-cache call per apt configuration for all candidate versions
-# (each call costs ~1 s)
 SELS=()
 for p in "${KPKGS[@]}"; do SELS+=("$(sel "$p")"); done
-VERS=$( { kapt apt-cache show --no-all-versions "${SELS[@]}" && apt-cache show --no-all-versions busybox-static; } 2>/dev/null |
+[ -n "$KAPT" ] || SELS+=(busybox-static)
+VERS=$( { kapt apt-cache show --no-all-versions "${SELS[@]}" &&
+	{ [ -z "$KAPT" ] || apt-cache show --no-all-versions busybox-static; }; } 2>/dev/null |
 	awk '/^Package: /{p=$2} /^Version: /{print p, $2}') ||
 	die "apt-cache show ${SELS[*]} busybox-static failed"
 cached_deb() { # PKG -> path of the cached .deb of the version apt picks
