@@ -17,6 +17,8 @@
 # script does: a machine's apt.conf.d, read after APT_CONFIG, may turn the
 # package cache off.
 #
+# APT_ETC (default /etc/apt) is where the machine's sources are read from.
+#
 # Exit status: 0 ready; 3 the suite cannot be reached (offline, or the
 # mirror does not carry it) and no earlier lists exist; 1 other errors.
 set -euo pipefail
