@@ -88,6 +88,8 @@ read -r URI KEY < <(machine_sources | awk -v c="$codename" '
 [ -n "$KEY" ] || [ ! -f /usr/share/keyrings/debian-archive-keyring.gpg ] ||
 	KEY=/usr/share/keyrings/debian-archive-keyring.gpg
 
+fresh=0
+[ -d "$DIR" ] || fresh=1
 mkdir -p "$DIR"/{etc/preferences.d,etc/sources.list.d,lists/partial,cache/archives/partial}
 DIR=$(cd "$DIR" && pwd)
 echo "deb ${KEY:+[signed-by=$KEY] }$URI $SUITE main" > "$DIR/etc/sources.list"
@@ -112,6 +114,7 @@ elif have_lists; then
 	log "warning: cannot refresh $SUITE from $URI ($(grep -m1 -E '^(E|W): ' "$DIR/update.log" || echo "apt-get update failed")); using the lists of $(date -r "$DIR/lists" '+%F %H:%M')"
 else
 	echo "apt-private: $SUITE cannot be reached at $URI: $(grep -m1 -E '^(E|W): ' "$DIR/update.log" || tail -n 1 "$DIR/update.log")" >&2
+	[ $fresh = 0 ] || rm -rf "$DIR"
 	exit 3
 fi
 echo "$DIR/apt.conf"

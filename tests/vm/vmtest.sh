@@ -401,7 +401,9 @@ if [ -n "$SUITE2" ]; then
 fi
 
 {
-	echo "# wall time $(since "$T0") s, results in ${RES1#"$TOP"/}${SUITE2:+ and ${RES1#"$TOP"/}-$SUITE2}"
+	res="results in ${RES1#"$TOP"/}"
+	[ -z "$SUITE2" ] || [ ! -d "$RES1-$SUITE2" ] || res="$res and ${RES1#"$TOP"/}-$SUITE2"
+	echo "# wall time $(since "$T0") s, $res"
 	echo "$PASS passed, $FAILC failed"
 } | tee -a "$RES1/summary.txt"
 [ $FAILC -eq 0 ] && [ $PASS -gt 0 ]
