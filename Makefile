@@ -18,6 +18,7 @@ LIB_SRCS   := src/plan.c src/hist.c src/snapshot.c src/counters.c src/report_tex
               src/report_json.c src/kernel_desc.c src/attach.c src/session.c src/run.c \
               src/demo.c src/loopdev.c src/workload.c src/metrics.c src/prom.c src/export.c \
               src/rules.c src/gate.c src/utf8.c
+LIB_SRCS   += src/gate_doc.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
+#include "gate_doc.h"
 #include "metrics.h"
 #include "prom.h"
 #include "report.h"
@@ -182,71 +183,21 @@ static int set_floors(struct gate *g, const struct wt_cli *cli)
 	return 0;
 }
 
-/* The whole file as JSON; errors say where, as rule errors do. */
-static json_object *read_json(const char *opt, const char *path, int *rc)
-{
-	FILE *f = fopen(path, "r");
-	json_tokener *tok;
-	json_object *o = NULL;
-	enum json_tokener_error jerr;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t len;
-
-	*rc = 0;
-	if (!f) {
-		*rc = fail("%s %s: %s", opt, path, strerror(errno));
-		return NULL;
-	}
-	len = getdelim(&buf, &cap, '\0', f);	/* a JSON file holds no NUL */
-	fclose(f);
-	if (!(tok = json_tokener_new())) {
-		free(buf);
-		*rc = fail("out of memory");
-		return NULL;
-	}
-	if (len > 0)
-		o = json_tokener_parse_ex(tok, buf, len);
-	jerr = json_tokener_get_error(tok);
-	if (o && jerr == json_tokener_success) {
-		size_t end = json_tokener_get_parse_end(tok);
-
-		end += strspn(buf + end, " \t\r\n");
-		if ((ssize_t)end < len) {
-			*rc = fail("%s %s: not JSON: character %zu: text after the document", opt, path, end + 1);
-			json_object_put(o);
-			o = NULL;
-		}
-	} else {
-		if (len <= 0 || jerr == json_tokener_continue)
-			*rc = fail("%s %s: not JSON: empty or cut short", opt, path);
-		else
-			*rc = fail("%s %s: not JSON: character %zu: %s", opt, path,
-				   json_tokener_get_parse_end(tok) + 1, json_tokener_error_desc(jerr));
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	free(buf);
-	return o;
-}
-
 /* A gate document written by --save: what --baseline and --input read. */
 static int load_doc(const char *opt, const char *path, json_object **doc, struct wt_metric_set *set)
 {
-	json_object *v;
-	char err[256];
-	int rc;
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, err[512];
+	size_t cap = 0;
+	ssize_t len;
 
-	if (!(*doc = read_json(opt, path, &rc)))
-		return rc;
-	if (!json_object_object_get_ex(*doc, "schema_version", &v) || json_object_get_int(v) != WT_SCHEMA_VERSION)
-		return fail("%s %s: not a wtstat gate document of schema_version %d", opt, path, WT_SCHEMA_VERSION);
-	if (!json_object_object_get_ex(*doc, "kind", &v) || strcmp(json_object_get_string(v), "gate"))
-		return fail("%s %s: not a gate document (write one with 'wtstat gate --save FILE')", opt, path);
-	if (!json_object_object_get_ex(*doc, "metrics", &v))
-		return fail("%s %s: no \"metrics\" in it", opt, path);
-	if (wt_metrics_from_json(set, v, err, sizeof(err)))
+	if (!f)
+		return fail("%s %s: %s", opt, path, strerror(errno));
+	len = getdelim(&buf, &cap, '\0', f);	/* a JSON file holds no NUL */
+	fclose(f);
+	*doc = wt_gate_doc_parse(buf, len > 0 ? (size_t)len : 0, set, err, sizeof(err));
+	free(buf);
+	if (!*doc)
 		return fail("%s %s: %s", opt, path, err);
 	return 0;
 }
