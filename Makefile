@@ -72,6 +72,7 @@ demo: deps
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-asan fuzz
 	@$(MAKE) --no-print-directory test-live
 	@$(MAKE) --no-print-directory vmtest
 
@@ -128,3 +129,36 @@ bench: all bench-bins
 
 bench-smoke: all bench-bins
 	@bench/run.sh --smoke
+
+# ---- fuzzing and sanitizer builds (tests/fuzz/README.md) --------------------
+# `make fuzz`: each libFuzzer target for FUZZ_SECONDS on its committed seed
+# corpus, one line each; what a run adds and any failing input stay in
+# build/fuzz. `make test-asan`: every unit test rebuilt in build/asan with
+# AddressSanitizer and UndefinedBehaviorSanitizer; any report fails it.
+FUZZ_CC      ?= clang-19
+FUZZ_SECONDS ?= 20
+FUZZ         := $(OUT)/fuzz
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
+                -Isrc $(SAN_FLAGS) -fsanitize=fuzzer
+# the rules and the metric model they judge, without the tracer
+FUZZ_MODEL   := src/rules.c src/metrics.c src/hist.c src/utf8.c src/counters.c src/plan.c \
+                src/snapshot.c src/report_text.c
+FUZZ_BINS    := $(FUZZ)/fuzz_rules $(FUZZ)/fuzz_probe $(FUZZ)/fuzz_baseline
+
+.PHONY: fuzz fuzz-bins test-asan
+
+$(FUZZ)/fuzz_rules: tests/fuzz/fuzz_rules.c $(FUZZ_MODEL)
+$(FUZZ)/fuzz_probe: tests/fuzz/fuzz_probe.c src/plan.c
+$(FUZZ)/fuzz_baseline: tests/fuzz/fuzz_baseline.c src/gate_doc.c $(FUZZ_MODEL)
+$(FUZZ_BINS): tests/fuzz/fuzz.h $(wildcard src/*.h)
+	@mkdir -p $(FUZZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -ljson-c -lbpf -lm -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+test-asan:
+	@$(MAKE) --no-print-directory OUT=$(OUT)/asan CC="$(CC) $(SAN_FLAGS)" test-unit
