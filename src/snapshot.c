@@ -192,6 +192,22 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * An empty table may have no array at all; qsort and bsearch must not be
+ * handed a null array, even for 0 rows (C11 7.22.5).
+ */
+static void sort_rows(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(rows, n, size, cmp);
+}
+
+static const void *find_row(const void *key, const void *rows, size_t n, size_t size,
+			    int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, rows, n, size, cmp) : NULL;
+}
+
 static __u64 dsub(__u64 a, __u64 b)
 {
 	return a > b ? a - b : 0;
@@ -242,12 +258,12 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 		wt_snapshot_free(out);
 		return -ENOMEM;
 	}
-	qsort(prev->maps, prev->nmaps, sizeof(*prev->maps), key_cmp);
-	qsort(prev->procs, prev->nprocs, sizeof(*prev->procs), u32_cmp);
-	qsort(prev->devs, prev->ndevs, sizeof(*prev->devs), u32_cmp);
+	sort_rows(prev->maps, prev->nmaps, sizeof(*prev->maps), key_cmp);
+	sort_rows(prev->procs, prev->nprocs, sizeof(*prev->procs), u32_cmp);
+	sort_rows(prev->devs, prev->ndevs, sizeof(*prev->devs), u32_cmp);
 	for (size_t i = 0; i < cur->nmaps; i++) {
-		const struct wt_mapping_row *p = bsearch(&cur->maps[i], prev->maps, prev->nmaps,
-							 sizeof(*prev->maps), key_cmp);
+		const struct wt_mapping_row *p = find_row(&cur->maps[i], prev->maps, prev->nmaps,
+							  sizeof(*prev->maps), key_cmp);
 		struct wt_mapping_row *o = &out->maps[out->nmaps];
 
 		mapping_delta(&o->s, &cur->maps[i].s, p ? &p->s : NULL, prev->mono_ns, cur->mono_ns);
@@ -257,8 +273,8 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 		out->nmaps++;
 	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
-		const struct wt_proc_row *p = bsearch(&cur->procs[i].pid, prev->procs, prev->nprocs,
-						      sizeof(*prev->procs), u32_cmp);
+		const struct wt_proc_row *p = find_row(&cur->procs[i].pid, prev->procs, prev->nprocs,
+						       sizeof(*prev->procs), u32_cmp);
 		struct wt_proc_row *o = &out->procs[out->nprocs++];
 
 		*o = cur->procs[i];
@@ -270,8 +286,8 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 		}
 	}
 	for (size_t i = 0; i < cur->ndevs; i++) {
-		const struct wt_dev_row *p = bsearch(&cur->devs[i].dev, prev->devs, prev->ndevs,
-						     sizeof(*prev->devs), u32_cmp);
+		const struct wt_dev_row *p = find_row(&cur->devs[i].dev, prev->devs, prev->ndevs,
+						      sizeof(*prev->devs), u32_cmp);
 		struct wt_dev_row *o = &out->devs[out->ndevs++];
 
 		*o = cur->devs[i];
@@ -314,7 +330,7 @@ static int proc_by_wait_time(const void *a, const void *b)
 
 void wt_snapshot_sort(struct wt_snapshot *s)
 {
-	qsort(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
-	qsort(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
-	qsort(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+	sort_rows(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
+	sort_rows(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
+	sort_rows(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
 }
