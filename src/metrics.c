@@ -500,8 +500,33 @@ int wt_scope_sel_level(const struct wt_metric_def *d, const struct wt_scope_sel 
 	return d->scopes & WT_SCOPE_BIT(want) ? (int)want : -1;
 }
 
+/*
+ * A scope value as a rule reads it back: in quotes, with '"' and '\\'
+ * escaped, when it holds a character the grammar gives meaning to or
+ * begins or ends with a blank (an unquoted value is trimmed).
+ */
+static const char *scope_value(char *buf, size_t len, const char *v)
+{
+	size_t vl = strlen(v), n = 0;
+
+	if (!strpbrk(v, ",}\"\\") && !strchr(" \t", v[0]) && !strchr(" \t", v[vl - 1]))
+		return v;
+	if (len < 3)
+		return v;
+	buf[n++] = '"';
+	for (; *v && n + 3 < len; v++) {
+		if (*v == '"' || *v == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *v;
+	}
+	buf[n++] = '"';
+	buf[n] = 0;
+	return buf;
+}
+
 void wt_scope_sel_format(char *buf, size_t len, const struct wt_scope_sel *sel)
 {
+	char q[2 * sizeof(sel->file) + 3];
 	size_t n = 0;
 
 	buf[0] = 0;
@@ -511,11 +536,11 @@ void wt_scope_sel_format(char *buf, size_t len, const struct wt_scope_sel *sel)
 	if (sel->has_ino)
 		PUT("%sino=%llu", n ? "," : "", (unsigned long long)sel->ino);
 	if (sel->file[0])
-		PUT("%sfile=%s", n ? "," : "", sel->file);
+		PUT("%sfile=%s", n ? "," : "", scope_value(q, sizeof(q), sel->file));
 	if (sel->has_pid)
 		PUT("%spid=%u", n ? "," : "", sel->pid);
 	if (sel->comm[0])
-		PUT("%scomm=%s", n ? "," : "", sel->comm);
+		PUT("%scomm=%s", n ? "," : "", scope_value(q, sizeof(q), sel->comm));
 #undef PUT
 }
 

@@ -477,7 +477,7 @@ const char *wt_op_text(enum wt_op op)
 
 void wt_ref_format(char *buf, size_t len, const struct wt_metric_ref *ref)
 {
-	char scope[512];
+	char scope[1024];
 	const char *suffix = ref->stat != WT_STAT_VALUE ? wt_stat_name(ref->stat)
 			     : ref->member >= 0 ? wt_metric_member_name(ref->def, ref->member) : NULL;
 

@@ -399,6 +399,34 @@ static void test_model_names(void **state)
 	}
 }
 
+/*
+ * A reference prints back as text that parses to the same reference
+ * (--max-regression rule texts, messages): values the grammar would split
+ * or trim are quoted. Found by tests/fuzz/fuzz_rules.c.
+ */
+static void test_ref_format_reparses(void **state)
+{
+	static const struct { const char *text, *printed; } cases[] = {
+		{ "stable.time{file=\"a,b}\\\"c\"}", "stable.time{file=\"a,b}\\\"c\"}" },
+		{ "stable.time{file=\"back\\\\slash\"}", "stable.time{file=\"back\\\\slash\"}" },
+		{ "stable_wait.p99{comm=\" fio\"}", "stable_wait.p99{comm=\" fio\"}" },
+		{ "stable_wait.p99{dev=7:0,file=db/wal}", "stable_wait.p99{dev=7:0,file=db/wal}" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wt_metric_ref ref, again;
+		char msg[256], back[600];
+		int pos = -1;
+
+		assert_int_equal(wt_ref_parse(cases[i].text, &ref, NULL, msg, sizeof(msg), &pos), 0);
+		wt_ref_format(back, sizeof(back), &ref);
+		assert_string_equal(back, cases[i].printed);
+		if (wt_ref_parse(back, &again, NULL, msg, sizeof(msg), &pos))
+			fail_msg("'%s' prints as '%s', refused at %d: %s", cases[i].text, back, pos, msg);
+		assert_memory_equal(&ref.sel, &again.sel, sizeof(ref.sel));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_model_names),
+		cmocka_unit_test(test_ref_format_reparses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
