@@ -626,12 +626,17 @@ static json_object *dev_json(__u32 dev)
 	return json_object_new_string(b);
 }
 
-/* names are kernel bytes, maybe cut inside a character: JSON wants UTF-8 */
+/*
+ * Names are kernel bytes, maybe cut inside a character: JSON wants UTF-8.
+ * A name read back from a document is already cleaned and may be longer
+ * than the kernel's: it is written whole, so that saving what was read
+ * changes nothing (the kernel's own names end within WT_NAME_LEN).
+ */
 static json_object *name_json(const char *raw)
 {
 	char clean[4 * WT_NAME_LEN];
 
-	return json_object_new_string(wt_utf8_clean(clean, sizeof(clean), raw ? raw : "", WT_NAME_LEN));
+	return json_object_new_string(wt_utf8_clean(clean, sizeof(clean), raw ? raw : "", sizeof(clean)));
 }
 
 static json_object *seconds_json(double ns)

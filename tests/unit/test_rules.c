@@ -427,6 +427,37 @@ static void test_ref_format_reparses(void **state)
 	}
 }
 
+/*
+ * A document read back and saved again is the same document, even for
+ * names that were not UTF-8 (cleaned to U+FFFD, so longer than the
+ * kernel's 63 bytes). Found by tests/fuzz/fuzz_baseline.c.
+ */
+static void test_json_resave_keeps_names(void **state)
+{
+	char doc[512], name[41], err[256];
+	struct wt_metric_set once, twice;
+	json_object *arr, *first, *second;
+
+	memset(name, 0xff, sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	snprintf(doc, sizeof(doc), "[{\"name\":\"stable.time\",\"scope\":\"file\",\"labels\":{\"dev\":\"7:0\","
+		 "\"ino\":12,\"file\":\"%s\",\"parent\":\"db\"},\"value\":2}]", name);
+	arr = json_tokener_parse(doc);
+	assert_non_null(arr);
+	assert_int_equal(wt_metrics_from_json(&once, arr, err, sizeof(err)), 0);
+	first = wt_metrics_to_json(&once);
+	assert_int_equal(wt_metrics_from_json(&twice, first, err, sizeof(err)), 0);
+	second = wt_metrics_to_json(&twice);
+	assert_string_equal(json_object_to_json_string(first), json_object_to_json_string(second));
+	/* every byte became one U+FFFD */
+	assert_int_equal(strlen(twice.v[0].file), 3 * (sizeof(name) - 1));
+	json_object_put(arr);
+	json_object_put(first);
+	json_object_put(second);
+	wt_metrics_free(&once);
+	wt_metrics_free(&twice);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_model_names),
 		cmocka_unit_test(test_ref_format_reparses),
+		cmocka_unit_test(test_json_resave_keeps_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
