@@ -62,7 +62,8 @@ json_object *wt_gate_doc_parse(const char *buf, size_t len, struct wt_metric_set
 		snprintf(err, errlen, "not a wtstat gate document of schema_version %d", WT_SCHEMA_VERSION);
 		goto bad;
 	}
-	if (!json_object_object_get_ex(doc, "kind", &v) || strcmp(json_object_get_string(v), "gate")) {
+	if (!json_object_object_get_ex(doc, "kind", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "gate")) {
 		snprintf(err, errlen, "not a gate document (write one with 'wtstat gate --save FILE')");
 		goto bad;
 	}

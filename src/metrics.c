@@ -730,6 +730,14 @@ static void *own(struct wt_metric_set *set, void *p)
 	return p;
 }
 
+/* A JSON value's text; "" for null, which json-c gives as NULL. */
+static const char *text_of(json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	return s ? s : "";
+}
+
 static const char *own_str(struct wt_metric_set *set, json_object *l, const char *key)
 {
 	json_object *v;
@@ -752,7 +760,7 @@ static int parse_dev(json_object *l, __u32 *dev)
 	unsigned maj, min;
 
 	if (!json_object_object_get_ex(l, "dev", &v) ||
-	    sscanf(json_object_get_string(v), "%u:%u", &maj, &min) != 2)
+	    sscanf(text_of(v), "%u:%u", &maj, &min) != 2)
 		return -1;
 	*dev = wt_dev_make(maj, min);
 	return 0;
@@ -765,11 +773,11 @@ static int sample_from_json(struct wt_metric_set *set, json_object *o, size_t id
 	struct wt_sample *s;
 	int scope = -1, member = -1;
 
-	if (!json_object_object_get_ex(o, "name", &v) || !(d = wt_metric_def_by_name(json_object_get_string(v))))
+	if (!json_object_object_get_ex(o, "name", &v) || !(d = wt_metric_def_by_name(text_of(v))))
 		return 0;	/* a metric this version does not know: not comparable */
 	if (json_object_object_get_ex(o, "scope", &v))
 		for (int sc = 0; sc < WT_SCOPE_COUNT; sc++)
-			if (!strcmp(json_object_get_string(v), wt_scope_name(sc)))
+			if (!strcmp(text_of(v), wt_scope_name(sc)))
 				scope = sc;
 	json_object_object_get_ex(o, "labels", &l);
 	if (scope < 0 || !(d->scopes & WT_SCOPE_BIT(scope)) || !json_object_is_type(l, json_type_object)) {
@@ -779,7 +787,7 @@ static int sample_from_json(struct wt_metric_set *set, json_object *o, size_t id
 	if (d->member_label) {
 		if (!json_object_object_get_ex(l, d->member_label, &v))
 			return 0;
-		member = wt_metric_member_from_name(d, json_object_get_string(v));
+		member = wt_metric_member_from_name(d, text_of(v));
 		if (member < 0)
 			return 0;
 	}
