@@ -10,6 +10,9 @@
  *     counts exact; times to the nanosecond's rounding), and a second trip
  *     changes nothing more;
  *   - a set judged against itself as the baseline never regresses.
+ * Half of the mutations are made on the JSON tree (a value swapped for
+ * null, a number, a string, an array or an object): byte mutations alone
+ * seldom keep a document valid enough to reach the metric reader.
  */
 #include <json-c/json.h>
 #include <math.h>
@@ -94,6 +97,102 @@ static void check_self_baseline(const struct wt_metric_set *set)
 		fuzz_check(r.verdict == WT_VERDICT_PASS, "'%s' fails against itself: observed %g, bound %g", rules[i],
 			   r.observed, r.limit);
 	}
+}
+
+/* ---- mutations on the JSON tree ------------------------------------------ */
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+
+struct node {
+	json_object *parent;	/* NULL: the root */
+	const char *key;	/* in an object, else NULL */
+	size_t idx;		/* in an array */
+};
+
+static void collect(json_object *o, json_object *parent, const char *key, size_t idx, struct node *v, size_t *n,
+		    size_t max)
+{
+	if (*n >= max)
+		return;
+	v[(*n)++] = (struct node){ parent, key, idx };
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, child)
+			collect(child, o, k, 0, v, n, max);
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			collect(json_object_array_get_idx(o, i), o, NULL, i, v, n, max);
+	}
+}
+
+static json_object *value_at(json_object *root, const struct node *nd)
+{
+	if (!nd->parent)
+		return root;
+	if (nd->key) {
+		json_object *v = NULL;
+
+		json_object_object_get_ex(nd->parent, nd->key, &v);
+		return v;
+	}
+	return json_object_array_get_idx(nd->parent, nd->idx);
+}
+
+static json_object *replacement(unsigned r, json_object *root, const struct node *v, size_t n)
+{
+	json_object *copy = NULL;
+
+	switch (r % 10) {
+	case 0: return NULL;				/* null */
+	case 1: return json_object_new_int64(-1);
+	case 2: return json_object_new_double(1e300);
+	case 3: return json_object_new_uint64(UINT64_MAX);
+	case 4: return json_object_new_string("");
+	case 5: return json_object_new_string("7:0");
+	case 6: return json_object_new_array();
+	case 7: return json_object_new_object();
+	case 8: return json_object_new_boolean(1);
+	default:	/* another value of the document, copied so no cycle forms */
+		if (json_object_deep_copy(value_at(root, &v[(r / 10) % n]), &copy, NULL))
+			return NULL;
+		return copy;
+	}
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	static struct node v[4096];
+	json_tokener *tok;
+	json_object *root, *with;
+	const struct node *nd;
+	const char *text;
+	size_t n = 0, len;
+
+	if (seed % 2 || !(tok = json_tokener_new()))
+		return LLVMFuzzerMutate(data, size, max_size);
+	root = json_tokener_parse_ex(tok, (const char *)data, (int)size);
+	json_tokener_free(tok);
+	if (!root)
+		return LLVMFuzzerMutate(data, size, max_size);
+	collect(root, NULL, NULL, 0, v, &n, sizeof(v) / sizeof(v[0]));
+	nd = &v[(seed / 2) % n];
+	with = replacement(seed / 2 / (unsigned)n, root, v, n);
+	if (!nd->parent) {
+		json_object_put(root);
+		root = with;
+	} else if (nd->key) {
+		json_object_object_add(nd->parent, nd->key, with);
+	} else {
+		json_object_array_put_idx(nd->parent, nd->idx, with);
+	}
+	text = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN) : "null";
+	len = strlen(text);
+	if (len > max_size) {
+		json_object_put(root);
+		return LLVMFuzzerMutate(data, size, max_size);
+	}
+	memcpy(data, text, len);
+	json_object_put(root);
+	return len;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
