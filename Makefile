@@ -161,4 +161,9 @@ fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 test-asan:
-	@$(MAKE) --no-print-directory OUT=$(OUT)/asan CC="$(CC) $(SAN_FLAGS)" test-unit
+	@$(MAKE) --no-print-directory OUT=$(OUT)/asan CC="$(CC) $(SAN_FLAGS)" test-unit $(OUT)/asan/wtstat-dynamic
+	@tests/fuzz/sanitized_cli.sh $(OUT)/asan/wtstat-dynamic
+
+# the tool linked dynamically: sanitizers do not link statically
+$(OUT)/wtstat-dynamic: $(APP_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
