@@ -53,7 +53,7 @@ for bin in "$@"; do
 		continue
 	fi
 	failed=$((failed + 1))
-	input=$(ls "$out/$name"-* 2>/dev/null | head -n 1)
+	input=$(find "$out" -maxdepth 1 -name "$name-*" | head -n 1)
 	why=$(grep -m 1 -E '^(SUMMARY|invariant broken|==[0-9]+==ERROR)' "$log")
 	echo "fuzz_$name: FAILED after ${runs:-?} runs: ${why:-exit status $rc}; input ${input:-none}; reproduce: $bin $input; log $log"
 done
