@@ -140,20 +140,23 @@ FUZZ_SECONDS ?= 20
 FUZZ         := $(OUT)/fuzz
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
-                -Isrc $(SAN_FLAGS) -fsanitize=fuzzer
+                -Isrc $(SAN_FLAGS)
 # the rules and the metric model they judge, without the tracer
-FUZZ_MODEL   := src/rules.c src/metrics.c src/hist.c src/utf8.c src/counters.c src/plan.c \
-                src/snapshot.c src/report_text.c
+FUZZ_MODEL   := $(patsubst %,$(FUZZ)/obj/%.o,rules metrics hist utf8 counters plan snapshot report_text)
 FUZZ_BINS    := $(FUZZ)/fuzz_rules $(FUZZ)/fuzz_probe $(FUZZ)/fuzz_baseline
 
 .PHONY: fuzz fuzz-bins test-asan
 
+# sources under test: instrumented for coverage, without libFuzzer's main
+$(FUZZ)/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(FUZZ)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
 $(FUZZ)/fuzz_rules: tests/fuzz/fuzz_rules.c $(FUZZ_MODEL)
-$(FUZZ)/fuzz_probe: tests/fuzz/fuzz_probe.c src/plan.c
-$(FUZZ)/fuzz_baseline: tests/fuzz/fuzz_baseline.c src/gate_doc.c $(FUZZ_MODEL)
-$(FUZZ_BINS): tests/fuzz/fuzz.h $(wildcard src/*.h)
-	@mkdir -p $(FUZZ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter %.c,$^) -ljson-c -lbpf -lm -o $@
+$(FUZZ)/fuzz_probe: tests/fuzz/fuzz_probe.c $(FUZZ)/obj/plan.o
+$(FUZZ)/fuzz_baseline: tests/fuzz/fuzz_baseline.c $(FUZZ)/obj/gate_doc.o $(FUZZ_MODEL)
+$(FUZZ_BINS): tests/fuzz/fuzz.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -ljson-c -lbpf -lm -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 

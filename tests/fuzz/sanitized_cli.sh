@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the wtstat binary built with AddressSanitizer and UBSan (make
 # test-asan) through what needs no root: option and rule errors, and gate
-# re-judging (--input) of every committed gate document seed with --save,
-# --junit and -o. Each run must end with the status the README promises
+# re-judging (--input) of every hand-written gate document seed, once with
+# --save, --junit, -o and a --baseline. Each run must end with the status the README promises
 # (0, 1 or 2) and without a sanitizer report. Last line: "N passed, M failed".
 set -u
 
@@ -42,13 +42,18 @@ expect 2 "bad --probe" --probe 'wt_end=uprobe:x'
 expect 2 "bad rule" gate --rule 'stable_wait.p99 < 2xs' --input /dev/null
 expect 2 "relative rule without baseline" gate --rule 'stable_wait.p99 <= baseline+10%' --input /dev/null
 expect 2 "rules file with a bad line" gate --rules "$here/rules.dict" --input /dev/null
-for doc in "$here"/corpus/baseline/*; do
-	name=$(basename "$doc")
-	expect "0 1 2" "gate --input $name" gate --input "$doc" --rule 'stable_wait.p99 < 2ms' \
-		--rule 'anomalies == 0' -o "$tmp/report" --save "$tmp/save.json" --junit "$tmp/junit.xml"
-	expect "0 1 2" "gate --baseline $name" gate --input "$here/corpus/baseline/saved_gate.json" \
-		--baseline "$doc" --max-regression 10% --regression-floor 5 --regression-floor 100us \
-		--regress-on 'stable_wait.p99{comm=fio},stable_wait.count{file="a,b"}'
+# the hand-written documents (*.json), not the fuzzers' additions
+for doc in "$here"/corpus/baseline/*.json; do
+	expect "0 1 2" "gate --input $(basename "$doc")" gate --input "$doc" --rule 'stable_wait.p99 < 2ms' \
+		--rule 'anomalies == 0'
 done
+saved=$here/corpus/baseline/saved_gate.json
+expect "0 1" "gate --input with every output" gate --input "$saved" --rule 'stable_wait.p99 < 2ms' \
+	-o "$tmp/report" --save "$tmp/save.json" --junit "$tmp/junit.xml"
+expect "0 1" "gate --baseline, saved again" gate --input "$tmp/save.json" --baseline "$saved" \
+	--max-regression 10% --regression-floor 5 --regression-floor 100us \
+	--regress-on 'stable_wait.p99{comm=fio},stable_wait.count{file="a,b"}' --json
+expect 2 "gate --baseline with a null kind" gate --input "$saved" --baseline "$here/corpus/baseline/null_kind.json" \
+	--max-regression 10%
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
