@@ -133,8 +133,9 @@ bench-smoke: all bench-bins
 # ---- fuzzing and sanitizer builds (tests/fuzz/README.md) --------------------
 # `make fuzz`: each libFuzzer target for FUZZ_SECONDS on its committed seed
 # corpus, one line each; what a run adds and any failing input stay in
-# build/fuzz. `make test-asan`: every unit test rebuilt in build/asan with
-# AddressSanitizer and UndefinedBehaviorSanitizer; any report fails it.
+# build/fuzz. `make test-asan`: every unit test, and wtstat on the command
+# lines that need no root, rebuilt in build/asan with AddressSanitizer and
+# UndefinedBehaviorSanitizer; any report fails it.
 FUZZ_CC      ?= clang-19
 FUZZ_SECONDS ?= 20
 FUZZ         := $(OUT)/fuzz

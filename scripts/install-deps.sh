@@ -2,8 +2,9 @@
 # Installs the Debian packages wtstat builds and tests with, if any is missing.
 set -eu
 pkgs="make gcc clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
-libjson-c-dev libcmocka-dev libclang-rt-19-dev pkg-config xfsprogs e2fsprogs util-linux bpftrace jq libxml2-utils
+libjson-c-dev libcmocka-dev pkg-config xfsprogs e2fsprogs util-linux bpftrace jq libxml2-utils
 qemu-system-x86 busybox-static pahole kmod cpio xz-utils dmsetup
+libclang-rt-19-dev
 prometheus prometheus-node-exporter curl"
 missing=""
 for p in $pkgs; do
