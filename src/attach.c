@@ -217,6 +217,14 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 		return -1;
 	}
 	set_rodata(t, cfg);
+	/* without CAP_SYSLOG /proc/kallsyms reads as zeros: every wait would
+	 * silently count as "other" */
+	if (t->skel->rodata->wait_mode == WT_WAIT_TRACEPOINT && t->nr_callers == 0) {
+		snprintf(err, errlen, "cannot tell stable waits from other writeback waits: /proc/kallsyms shows "
+			 "this process no addresses: run as root, e.g. with sudo, or grant CAP_SYSLOG as well");
+		close_all(t);
+		return -1;
+	}
 	if (cfg->max_mappings)
 		bpf_map__set_max_entries(t->skel->maps.mappings, cfg->max_mappings);
 	if (cfg->max_procs)

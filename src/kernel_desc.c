@@ -25,13 +25,22 @@ const char *wt_tracefs_dir(char *why, size_t len)
 
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(probe, sizeof(probe), "%s/events", dirs[i]);
+		errno = 0;
 		if (is_dir(probe))
 			return dirs[i];
+		/* mounted, but root's only (mode 0700): nothing to mount or say */
+		if (errno == EACCES) {
+			why[0] = 0;
+			return NULL;
+		}
 	}
 	/* Reading available_filter_functions needs tracefs; mounting it is
-	 * harmless and what any tracing tool would ask the user to do. */
-	if (is_dir(dirs[0]) && !mount("nodev", dirs[0], "tracefs", 0, NULL))
+	 * harmless and what any tracing tool would ask the user to do. Said
+	 * once: the mount outlives wtstat. */
+	if (is_dir(dirs[0]) && !mount("nodev", dirs[0], "tracefs", 0, NULL)) {
+		fprintf(stderr, "wtstat: tracefs was not mounted: mounted it at %s (left mounted)\n", dirs[0]);
 		return dirs[0];
+	}
 	snprintf(why, len, "tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing'",
 		 strerror(errno));
 	return NULL;
@@ -87,6 +96,8 @@ static void scan_filter_functions(struct wt_kernel_desc *d)
 	}
 	/* Without the list (no tracefs, or no ftrace) traceability is unknown:
 	 * the attach attempt decides. */
+	if (!tfs && why[0])
+		fprintf(stderr, "wtstat: %s; until then whether a function is traceable is left to the attach\n", why);
 	for (int i = 0; i < d->nsyms; i++)
 		d->syms[i].traceable = f ? 0 : -1;
 	if (!f)
