@@ -19,6 +19,9 @@ LIB_SRCS   := src/plan.c src/hist.c src/snapshot.c src/counters.c src/report_tex
               src/demo.c src/loopdev.c src/workload.c src/metrics.c src/prom.c src/export.c \
               src/rules.c src/gate.c src/utf8.c
 LIB_SRCS   += src/gate_doc.c
+# capabilities dropped after attach (libcap: Debian's libcap-dev ships libcap.a)
+LIB_SRCS   += src/privs.c
+LDLIBS     += -lcap
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 

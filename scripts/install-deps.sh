@@ -6,6 +6,7 @@ libjson-c-dev libcmocka-dev pkg-config xfsprogs e2fsprogs util-linux bpftrace jq
 qemu-system-x86 busybox-static pahole kmod cpio xz-utils dmsetup
 libclang-rt-19-dev
 prometheus prometheus-node-exporter curl"
+pkgs="$pkgs libcap-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

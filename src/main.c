@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "kernel_desc.h"
+#include "privs.h"
 #include "report.h"
 #include "session.h"
 #include "snapshot.h"
@@ -456,6 +458,27 @@ static int cmd_live(struct wt_cli *cli)
 	return 0;
 }
 
+/*
+ * What each command still does once attached, beyond reading maps and
+ * writing to files it opened: rename outputs into their directories,
+ * signal a command that may have changed user, tear down the demo's mount.
+ */
+static void keep_after_attach(const struct wt_cli *cli, enum command cmd)
+{
+	wt_privs_verbose(cli->verbose);
+	wt_privs_keep_for_file(cli->output, "--output's directory is not ours to write");
+	if (cmd == CMD_EXPORT)
+		wt_privs_keep_for_dir(cli->textfile_dir, "--textfile-dir is not ours to write");
+	if (cmd == CMD_GATE) {
+		wt_privs_keep_for_file(cli->save, "--save's directory is not ours to write");
+		wt_privs_keep_for_file(cli->junit, "--junit's directory is not ours to write");
+	}
+	if (cmd == CMD_RUN || cmd == CMD_GATE)
+		wt_privs_keep(CAP_KILL, "passes signals on to the command, whatever user it became");
+	if (cmd == CMD_DEMO)
+		wt_privs_keep(CAP_SYS_ADMIN, "unmounts the demo's filesystem and frees its loop device");
+}
+
 int main(int argc, char **argv)
 {
 	struct wt_cli cli = { .top = 10, .demo_seconds = 5, .per_file = 5 };
@@ -465,8 +488,13 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	/* judging a saved document traces nothing */
-	if (geteuid() != 0 && !cli.dry_run && !(cmd == CMD_GATE && cli.input))
-		return fail("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON): try sudo");
+	if (!cli.dry_run && !(cmd == CMD_GATE && cli.input)) {
+		char err[512];
+
+		if (wt_privs_require(err, sizeof(err)))
+			return fail("%s", err);
+		keep_after_attach(&cli, cmd);
+	}
 	wt_libbpf_log_setup(cli.verbose);
 	wt_install_signal_handlers();
 	if (cli.dry_run)	/* any command: plan the hooks, load nothing, run nothing */

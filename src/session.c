@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "privs.h"
 #include "report.h"
 #include "session.h"
 #include "snapshot.h"
@@ -46,6 +47,8 @@ void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
 		fprintf(f, " %s=%s", wt_event_name(ev), c->method == M_NONE ? "unavailable" : wt_method_name(c->method));
 	}
 	fprintf(f, " (details: wtstat probes)\n");
+	/* every command calls this once attached: the moment to give up privileges */
+	wt_privs_drop(bpf_map__fd(t->skel->maps.totals), f);
 }
 
 double wt_now_s(void)

@@ -77,7 +77,11 @@ int wt_output_close(struct wt_output *o, bool commit, char *err, size_t errlen);
 /* CLOCK_MONOTONIC in seconds: interval and duration arithmetic. */
 double wt_now_s(void);
 
-/* One line on stderr: the method each event is traced with. */
+/*
+ * One line on stderr: the method each event is traced with. Every command
+ * calls it once its tracer is attached, so it also drops the capabilities
+ * the rest of the run does not need (privs.h; -v says which are left).
+ */
 void wt_print_attach_summary(const struct wt_tracer *t, FILE *f);
 
 /* Subcommands */
