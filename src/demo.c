@@ -4,9 +4,12 @@
  * it, a workload that makes writers wait for writeback, traced and reported.
  * Everything it makes is removed again, also when interrupted.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include "loopdev.h"
 #include "session.h"
@@ -52,13 +55,21 @@ int wt_cmd_demo(struct wt_cli *cli)
 		fprintf(stderr, "wtstat: %s\n", err);
 		return WT_EXIT_USAGE;
 	}
+	/*
+	 * The mount lives in a namespace of its own: if wtstat is killed it
+	 * goes with the process, and the auto-clearing loop device with it.
+	 */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		fprintf(stderr, "wtstat: demo: no private mount namespace (%s): if killed, its mount stays\n",
+			strerror(errno));
 	if (scratch_fs_create(&fs, 512, true, cli->demo_fstype, err, sizeof(err))) {
 		fprintf(stderr, "wtstat: demo: %s\n", err);
 		wt_output_close(&out, false, err, sizeof(err));
 		return 1;
 	}
 	dev = scratch_fs_dev(&fs);
-	fprintf(stderr, "wtstat: demo: %s on %s (stable_writes=1) mounted at %s\n", fs.fstype, fs.loop, fs.mnt);
+	fprintf(stderr, "wtstat: demo: %s on %s (stable_writes=1) mounted at %s (seen by wtstat only)\n",
+		fs.fstype, fs.loop, fs.mnt);
 	/* only the demo's own device: the report is about the workload */
 	if (!cli->cfg.filter_dev)
 		cli->cfg.filter_dev = wt_dev_make(major(dev), minor(dev));
