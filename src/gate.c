@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <json-c/json.h>
 #include "gate_doc.h"
@@ -248,6 +249,9 @@ static int trace_command(struct gate *g, const struct wt_cli *cli)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		/* wtstat killed (SIGKILL): the command must not run on untraced;
+		 * dying earlier shows as EOF on the pipe below */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		close(hold[1]);
 		close(execerr[0]);
 		if (read(hold[0], &go, 1) != 1)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "session.h"
 
@@ -81,6 +82,9 @@ int wt_cmd_run(struct wt_cli *cli)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		/* wtstat killed (SIGKILL): the command must not run on untraced;
+		 * dying earlier shows as EOF on the pipe below */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		close(gate[1]);
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);
