@@ -63,9 +63,10 @@ int wt_privs_require(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read this process's capabilities: %s", strerror(errno));
 		return -1;
 	}
+	/* the kernel's bpf_capable() and perfmon_capable() accept CAP_SYS_ADMIN */
 	admin = have_effective(caps, CAP_SYS_ADMIN);
-	bpf = have_effective(caps, CAP_BPF) || (admin && !kernel_has_cap_bpf());
-	perfmon = have_effective(caps, CAP_PERFMON) || (admin && !kernel_has_cap_bpf());
+	bpf = have_effective(caps, CAP_BPF) || admin;
+	perfmon = have_effective(caps, CAP_PERFMON) || admin;
 	cap_free(caps);
 	if (bpf && perfmon)
 		return 0;

@@ -16,7 +16,7 @@
 
 /*
  * 0 when the process may load and attach BPF programs (CAP_BPF and
- * CAP_PERFMON, or CAP_SYS_ADMIN on kernels older than those); -1 with a
+ * CAP_PERFMON, or CAP_SYS_ADMIN, which implies both); -1 with a
  * one-line reason naming what is missing and how to get it.
  */
 int wt_privs_require(char *err, size_t errlen);
