@@ -9,6 +9,7 @@
  * 7:0       131        wt/file-0              1708     1.21s   512.0us ...
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,6 +199,30 @@ static int need_path(const char *opt, const char *v, const char **out)
 	return 0;
 }
 
+/*
+ * A textfile directory export cannot write (read-only, immutable) is found
+ * by creating a file in it, before anything is attached: root passes
+ * every access() mode check. A missing one is export's to report.
+ */
+static int textfile_dir_writable(const char *dir)
+{
+	char probe[4096];
+	int fd;
+
+	if (snprintf(probe, sizeof(probe), "%s/.wtstat-probe.XXXXXX", dir) >= (int)sizeof(probe))
+		return fail("export: --textfile-dir %s: name too long", dir);
+	fd = mkostemp(probe, O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return fail("export: --textfile-dir %s: cannot write there: %s: give a directory wtstat can write",
+			    dir, strerror(errno));
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 {
 	bool export_opt = false, gate_opt = false;
@@ -223,7 +248,7 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 		argc--;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:d:p:o:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:i:d:p:o:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if ((rc = parse_seconds("--interval", optarg, 0, &cli->interval_s)))
@@ -394,6 +419,8 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 			    "--save, --junit and --input belong to 'wtstat gate' (see --help)");
 	if (*cmd == CMD_EXPORT && !cli->textfile_dir)
 		return fail("export: give --textfile-dir DIR (node_exporter's --collector.textfile.directory)");
+	if (*cmd == CMD_EXPORT && !cli->dry_run && (rc = textfile_dir_writable(cli->textfile_dir)))
+		return rc;
 	if (*cmd == CMD_GATE) {
 		if (cli->input && optind < argc)
 			return fail("gate: give either --input FILE or a command, not both");
