@@ -222,6 +222,9 @@ check "bad input: no partial output file" "file left" test ! -e /nonexistent-dir
 . "$top/tests/live/export_gate.sh"
 check "export and gate leave no loop device, mount, directory or BPF program" "state differs" state_clean
 
+# ---- 8b. privileges, BTF, tracefs, signals, capabilities: tests/live/reliability.sh
+. "$top/tests/live/reliability.sh"
+
 # ---- 9. dirty throttling: tests/live/dirty.sh -----------------------------------
 . "$top/tests/live/dirty.sh"
 check "dirty tests restore vm.dirty_bytes and vm.dirty_ratio" "limits changed" \
