@@ -55,7 +55,7 @@ static const char usage[] =
 "      --max-mappings N  size of the per-file table (default 10240)\n"
 "      --seconds SECS    demo: workload run time (default 5)\n"
 "      --fstype xfs|ext4 demo: filesystem (default: xfs when mkfs.xfs exists)\n"
-"  -v, --verbose         libbpf and verifier messages on stderr\n"
+"  -v, --verbose         libbpf and verifier messages, capabilities kept, on stderr\n"
 "  -h, --help            this text\n"
 "      --version         print the version\n"
 "\n"
