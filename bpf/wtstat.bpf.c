@@ -454,17 +454,20 @@ static __always_inline void other_wait(struct address_space *mapping)
 
 /*
  * Entry of folio_wait_stable(): runs on every buffered write, so bail out
- * after a few loads unless this call is going to sleep.
+ * after a few loads, before any map, unless this call is going to sleep.
  */
 static __always_inline int wait_stable_entry(struct folio *folio)
 {
-	struct address_space *mapping = BPF_CORE_READ(folio, mapping);
+	unsigned long flags, mapping;
 
-	if (!mapping || ((unsigned long)mapping & 1))	/* anon folios tag the pointer */
+	folio_flags_mapping(folio, &flags, &mapping);
+	if (!(flags & pg_writeback_mask()))
 		return 0;
-	if (!folio_under_writeback(folio) || !mapping_is_stable(mapping))
+	if (!mapping || (mapping & 1))	/* anon folios tag the pointer */
 		return 0;
-	return wait_begin(folio, mapping);
+	if (!mapping_is_stable((struct address_space *)mapping))
+		return 0;
+	return wait_begin(folio, (struct address_space *)mapping);
 }
 
 static __always_inline int wait_stable_exit(void)
@@ -491,6 +494,10 @@ static __always_inline int wait_stable_exit(void)
 SEC("?fentry/folio_wait_stable")
 int BPF_PROG(fentry_wait_stable, struct folio *folio)
 {
+	/* BTF pointers: the common no-wait answer costs plain loads only */
+	if (!(folio_flags_direct(folio) & pg_writeback_mask()) ||
+	    !mapping_is_stable_direct(folio->mapping))
+		return 0;
 	return wait_stable_entry(folio);
 }
 
