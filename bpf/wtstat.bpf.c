@@ -46,8 +46,37 @@ struct pending_wait {
 	__u32 tgid;
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
-	__u32 pad;
+	__u32 slot;		/* of the waiting task in pending_tasks */
 };
+
+/*
+ * Pending waits per hash of the waiting task's task_struct address.
+ * sched_switch runs on every context switch and the exit of
+ * folio_wait_stable() on every buffered write: a zero here says "no wait
+ * pending for this task" with one load, no helper call and no map look-up.
+ * Counts, not bits, so two waiters sharing a slot stay exact; a slot is
+ * never below the number of its waiters.
+ */
+#define WT_TASK_SLOTS	1024
+__u32 pending_tasks[WT_TASK_SLOTS] = {};
+
+static __always_inline __u32 task_slot(__u64 task)
+{
+	return (task * 0x9E3779B97F4A7C15ULL) >> 54;	/* top 10 bits */
+}
+
+/* The mask stays in the code: the verifier checks this index, and a slot
+ * read back from the stack has lost its bounds. */
+static __always_inline __u32 *slot_count(__u32 slot)
+{
+	asm volatile("" : "+r"(slot));
+	return &pending_tasks[slot & (WT_TASK_SLOTS - 1)];
+}
+
+static __always_inline bool task_may_wait(__u64 task)
+{
+	return *slot_count(task_slot(task));
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -355,9 +384,20 @@ static __always_inline bool wt_in_flight(struct address_space *mapping, struct w
 
 /* ---- stable waits ---------------------------------------------------- */
 
+static __always_inline void wait_forget(__u32 tid, struct pending_wait *pw)
+{
+	__u32 slot = pw->slot;
+
+	/* only the one who deletes the entry uncounts it */
+	if (bpf_map_delete_elem(&pending, &tid))
+		return;
+	__sync_fetch_and_add(slot_count(slot), -1);
+	__sync_fetch_and_add(&pending_count, -1);
+}
+
 static __always_inline int wait_begin(struct folio *folio, struct address_space *mapping)
 {
-	struct pending_wait pw = {};
+	struct pending_wait pw = {}, *old;
 	struct wt_mapping_stats *s;
 	struct inode *inode;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -376,12 +416,22 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	pw.folio = folio;
 	pw.tgid = id >> 32;
 	get_proc(pw.tgid);
+	pw.slot = task_slot(bpf_get_current_task());
 	pw.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&pending, &tid, &pw, BPF_ANY)) {
-		count(WT_DROP_PENDING_FULL);
-		return 0;
-	}
+	/* counted before it can be seen, so no reader misses it */
+	__sync_fetch_and_add(slot_count(pw.slot), 1);
 	__sync_fetch_and_add(&pending_count, 1);
+	if (!bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST))
+		return 0;
+	/* a wait of this thread whose end was never seen: replace it */
+	old = bpf_map_lookup_elem(&pending, &tid);
+	if (old)
+		wait_forget(tid, old);
+	if (!old || bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST)) {
+		__sync_fetch_and_add(slot_count(pw.slot), -1);
+		__sync_fetch_and_add(&pending_count, -1);
+		count(WT_DROP_PENDING_FULL);
+	}
 	return 0;
 }
 
@@ -416,16 +466,10 @@ static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 		count(WT_CNT_WAIT_DURING_WT);
 }
 
-static __always_inline void wait_forget(__u32 tid)
-{
-	bpf_map_delete_elem(&pending, &tid);
-	__sync_fetch_and_add(&pending_count, -1);
-}
-
 static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
 {
 	wait_record(pw, lat);
-	wait_forget(tid);
+	wait_forget(tid, pw);
 }
 
 static __always_inline void other_wait(struct address_space *mapping)
@@ -475,7 +519,7 @@ static __always_inline int wait_stable_exit(void)
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!pending_count)
+	if (!pending_count || !task_may_wait(bpf_get_current_task()))
 		return 0;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	pw = bpf_map_lookup_elem(&pending, &tid);
@@ -484,7 +528,7 @@ static __always_inline int wait_stable_exit(void)
 	if (wait_tp_in_func && !pw->slept) {
 		/* Writeback ended between our check and the wait: no sleep. */
 		count(WT_CNT_WAIT_NOSLEEP);
-		wait_forget(tid);
+		wait_forget(tid, pw);
 		return 0;
 	}
 	wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
@@ -557,7 +601,8 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 
 	if (!mapping)
 		return 0;
-	pw = pending_count ? bpf_map_lookup_elem(&pending, &tid) : NULL;
+	pw = pending_count && task_may_wait(bpf_get_current_task()) ?
+	     bpf_map_lookup_elem(&pending, &tid) : NULL;
 	if (wait_mode == WT_WAIT_FUNC) {
 		if (!pw) {
 			other_wait(mapping);
@@ -601,7 +646,7 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!preempt) {
+	if (!preempt && task_may_wait((__u64)prev)) {
 		tid = BPF_CORE_READ(prev, pid);
 		pw = bpf_map_lookup_elem(&pending, &tid);
 		if (pw && !pw->slept) {
@@ -613,6 +658,8 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 			}
 		}
 	}
+	if (!task_may_wait((__u64)next))
+		return;
 	tid = BPF_CORE_READ(next, pid);
 	pw = bpf_map_lookup_elem(&pending, &tid);
 	if (pw && pw->slept)
