@@ -3,7 +3,7 @@
 # caller. wtstat reads the caller from a stack window above the tracepoint's
 # arguments (learned from one unwind per call site); bpftrace's kstack, an
 # independent unwinder, classifies the same events. On a stable-writes file,
-# dd's buffered writes wait as stable waits and its fsync waits as others:
+# wtload's buffered writes wait as stable waits and dd's fsyncs as others:
 # both counts must equal bpftrace's. Sourced by run.sh (uses its
 # ok/nok/check/skip and $W, $LOAD, $T); runs alone too.
 set -uo pipefail
@@ -22,12 +22,14 @@ if ! declare -F check > /dev/null; then
 	standalone=1
 fi
 
-# bpftrace's "@[ frame frame ]: N" maps -> "N caller" (the frame below the
-# tracepoint's function)
+# bpftrace's "@[ frames ]: N" maps -> "N caller": the frame after
+# folio_wait_writeback's (the tracepoint's dispatch may come first)
 callers_of() {
-	awk '/^@\[/ { f = 0; c = ""; next }
+	awk '/^@\[/ { c = ""; seen = 0; next }
 	     /^]: / { print $2, c; next }
-	     NF == 1 && ++f == 2 { c = $1; sub(/\+.*/, "", c) }' "$1"
+	     NF == 1 { fn = $1; sub(/\+.*/, "", fn)
+		if (seen == 1) { c = fn; seen = 2 }
+		if (fn == "folio_wait_writeback") seen = 1 }' "$1"
 }
 # the names wtstat treats as stable-wait callers (src/kernel_desc.c)
 is_stable_name() {
@@ -39,29 +41,42 @@ is_stable_name() {
 }
 
 callers_run() {
-	local line dev ino file bt ws
-	"$LOAD" --scratch --stable 1 --seconds 3 --print-dev --delay 3 > "$T/cw.out" 2>&1 &
+	local line dev ino file bt ws hold
+	# the scratch fs stays mounted until we close wtload's stdin: dd must
+	# never write into the bare mount point
+	rm -f "$T/cw.in" && mkfifo "$T/cw.in"
+	"$LOAD" --scratch --stable 1 --seconds 3 --print-dev --delay 5 --hold-mount-until-stdin-closes \
+		< "$T/cw.in" > "$T/cw.out" 2>&1 &
 	local wl=$!
+	exec {hold}> "$T/cw.in"
 	for _ in $(seq 50); do grep -q '^dev=' "$T/cw.out" && break; sleep 0.1; done
-	line=$(grep -m1 '^dev=' "$T/cw.out") || { kill "$wl"; return 1; }
+	line=$(grep -m1 '^dev=' "$T/cw.out") || { exec {hold}>&-; kill "$wl"; return 1; }
 	dev=$(sed 's/.*dev=\([^ ]*\).*/\1/' <<<"$line")
 	ino=$(sed 's/.*ino=\([^ ]*\).*/\1/' <<<"$line")
 	file=$(sed 's/.*file=\([^ ]*\).*/\1/' <<<"$line")
-	bpftrace_start "$T/cw.bt" "tracepoint:writeback:folio_wait_writeback /comm == \"dd\" && args->ino == $ino/ { @[kstack(2)] = count(); }"
+	bpftrace_start "$T/cw.bt" "tracepoint:writeback:folio_wait_writeback /args->ino == $ino/ { @[kstack(4)] = count(); }"
 	bt=$BT_PID
-	"$W" --json --dev "$dev" --comm dd -o "$T/cw.json" -d 6 2> "$T/cw.err" &
+	"$W" --json --dev "$dev" -o "$T/cw.json" 2> "$T/cw.err" &
 	ws=$!
-	sleep 2.5	# both attached; wtload starts rewriting the file
-	# dd rewrites the page wtload keeps under writeback, then fsyncs it
-	for _ in $(seq 300); do
-		dd if=/dev/zero of="$file" bs=4k count=1 conv=notrunc,fsync status=none 2> /dev/null || break
+	for _ in $(seq 100); do grep -q 'tracing with' "$T/cw.err" && break; sleep 0.1; done
+	# dd rewrites the page wtload keeps under writeback, then fsyncs it,
+	# while both tracers are attached, until wtload's run is over
+	while ! grep -q '^writes=' "$T/cw.out" && kill -0 "$wl" 2> /dev/null; do
+		dd if=/dev/zero of="$file" bs=4k count=1 conv=notrunc,fsync status=none 2> /dev/null
 	done
-	wait "$wl"
+	kill -INT "$ws"
 	wait "$ws"
+	# one SIGINT (it is attached, so it is not lost): printing stacks takes
+	# bpftrace a while, and a second SIGINT would cut it short
+	kill -INT "$bt"
+	for _ in $(seq 150); do kill -0 "$bt" 2> /dev/null || break; sleep 0.1; done
 	bpftrace_stop "$bt"
+	exec {hold}>&-
+	wait "$wl"
 	echo "$ino"
 }
 
+[ -f "$T/probes.json" ] || "$W" probes --json > "$T/probes.json" 2> /dev/null
 if command -v bpftrace > /dev/null && [ "$(jq -r '.probes[] | select(.event=="stable_wait") | .method' "$T/probes.json" 2> /dev/null)" = tracepoint ]; then
 	ino=$(callers_run)
 	bt_stable=0 bt_other=0
@@ -85,7 +100,7 @@ else
 fi
 
 if [ "${standalone:-0}" = 1 ]; then
-	rm -rf "$T"
+	if [ "$failn" -eq 0 ]; then rm -rf "$T"; else echo "# files kept in $T"; fi
 	echo "$pass passed, $failn failed, $skipn skipped"
 	[ "$failn" -eq 0 ]
 fi

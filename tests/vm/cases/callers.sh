@@ -16,8 +16,9 @@ vm_case_wtstat_callers() {
 	wtstat --method tracepoint --json --dev "$DEV" -o /tmp/callers.json -d 600 2> /tmp/callers.err &
 	w=$!
 	wait_attached /tmp/callers.err || fail wtstat_callers "not attached: $(tail -n 1 /tmp/callers.err)"
-	# fsync waits beside wtload's stable ones, until wtload is done
-	while kill -0 "$WL_PID" 2> /dev/null; do
+	# fsync waits beside wtload's stable ones, until wtload's run is over
+	# (it unmounts then: dd must not write into the bare mount point)
+	while ! grep -q '^writes=' /tmp/wl.out && kill -0 "$WL_PID" 2> /dev/null; do
 		dd if=/dev/zero of="$file" bs=4096 count=1 conv=notrunc,fsync 2> /dev/null
 	done
 	wait "$WL_PID"
@@ -34,21 +35,28 @@ vm_case_wtstat_callers() {
 host_check_wtstat_callers() {
 	local j=$CASE_OUT/callers.json tr=$CASE_OUT/trace.txt st ot ws wo
 	[ -f "$j" ] && [ -f "$tr" ] || { echo "not ok wtstat_callers.files: none saved"; return; }
-	# each event, then " => frame" lines: the first two frames that are not
-	# the tracing machinery are the waiting function and its caller, judged
-	# by the names wtstat treats as stable-wait functions (src/kernel_desc.c)
+	# each event is followed by a "<stack trace>" entry on the same CPU
+	# (entries of the CPUs interleave; the trigger also takes stacks of
+	# events the ino filter drops: those come without an event line), then
+	# " => frame" lines: the first two frames that are not the tracing
+	# machinery are the waiting function and its caller, judged by the
+	# names wtstat treats as stable-wait functions (src/kernel_desc.c)
 	read -r st ot < <(awk '
 		function stable(fn) {
 			if (fn ~ /^__pfx_|trace|probestub/) return 0
 			return fn == "folio_wait_stable" || fn ~ /^__filemap_get_folio/ || fn ~ /write_begin/ ||
 			       fn ~ /page_mkwrite/ || fn == "__iomap_get_folio" || fn == "iomap_get_folio"
 		}
-		function judge() { if (n) { if (stable(f[0]) || stable(f[1])) st++; else ot++ } n = 0 }
-		/folio_wait_writeback: / { judge(); ev = 1; next }
-		ev && /^ => / { fn = $2; sub(/\+.*/, "", fn)
+		function judge() { if (in_stack) { if (stable(f[0]) || stable(f[1])) st++; else ot++ } in_stack = n = 0 }
+		function cpu() { match($0, /\[[0-9]+\]/); return substr($0, RSTART, RLENGTH) }
+		/^ => / { if (!in_stack) next
+			fn = $2; sub(/\+.*/, "", fn)
 			if (fn ~ /trace|^__bpf|^bpf_|event_triggers/) next
 			if (n < 2) f[n++] = fn
 			next }
+		{ judge() }
+		/folio_wait_writeback: / { pending[cpu()]++ }
+		/<stack trace>/ { c = cpu(); if (pending[c]) { pending[c]--; in_stack = 1 } }
 		END { judge(); print st + 0, ot + 0 }' "$tr")
 	ws=$(jq '[.mappings[] | .stable_wait.count] | add // 0' "$j")
 	wo=$(jq '[.mappings[] | .other_wait_count] | add // 0' "$j")
