@@ -12,10 +12,11 @@ vm_case_wtstat_callers() {
 	start_wtload 1 4 || { fail wtstat_callers "wtload printed no device"; return; }
 	file=$(sed -n 's/.*file=\([^ ]*\).*/\1/p' /tmp/wl.out | head -n 1)
 	trace_event_on writeback/folio_wait_writeback "ino == $INO"
-	echo stacktrace > "$TR/events/writeback/folio_wait_writeback/trigger"
+	echo "stacktrace if ino == $INO" > "$TR/events/writeback/folio_wait_writeback/trigger"
 	wtstat --method tracepoint --json --dev "$DEV" -o /tmp/callers.json -d 600 2> /tmp/callers.err &
 	w=$!
 	wait_attached /tmp/callers.err || fail wtstat_callers "not attached: $(tail -n 1 /tmp/callers.err)"
+	echo wtstat-attached > "$TR/trace_marker"
 	# fsync waits beside wtload's stable ones, until wtload's run is over
 	# (it unmounts then: dd must not write into the bare mount point)
 	while ! grep -q '^writes=' /tmp/wl.out && kill -0 "$WL_PID" 2> /dev/null; do
@@ -24,24 +25,24 @@ vm_case_wtstat_callers() {
 	wait "$WL_PID"
 	kill -INT $w
 	wait $w
-	echo '!stacktrace' > "$TR/events/writeback/folio_wait_writeback/trigger"
+	echo "!stacktrace if ino == $INO" > "$TR/events/writeback/folio_wait_writeback/trigger"
 	echo 0 > "$TR/events/writeback/folio_wait_writeback/enable"
-	cp "$TR/trace" /tmp/callers.trace
+	# the kernel's unwinder's verdicts, judged here: the trace is too big
+	# for the result port
+	callers_judge < "$TR/trace" > /tmp/callers.unwinder
 	save_file /tmp/callers.json callers.json
-	save_file /tmp/callers.trace trace.txt
+	save_file /tmp/callers.unwinder unwinder.txt
 	ok wtstat_callers.ran
 }
 
-host_check_wtstat_callers() {
-	local j=$CASE_OUT/callers.json tr=$CASE_OUT/trace.txt st ot ws wo
-	[ -f "$j" ] && [ -f "$tr" ] || { echo "not ok wtstat_callers.files: none saved"; return; }
-	# each event is followed by a "<stack trace>" entry on the same CPU
-	# (entries of the CPUs interleave; the trigger also takes stacks of
-	# events the ino filter drops: those come without an event line), then
-	# " => frame" lines: the first two frames that are not the tracing
-	# machinery are the waiting function and its caller, judged by the
-	# names wtstat treats as stable-wait functions (src/kernel_desc.c)
-	read -r st ot < <(awk '
+# "STABLE OTHER EARLY" from a trace with stack traces (EARLY: events before
+# the marker, when wtload began before wtstat had attached). Each event is followed by
+# a "<stack trace>" entry on the same CPU (entries of the CPUs interleave),
+# then " => frame" lines: the first two frames that are not the tracing
+# machinery are the waiting function and its caller, judged by the names
+# wtstat treats as stable-wait functions (src/kernel_desc.c).
+callers_judge() {
+	awk '
 		function stable(fn) {
 			if (fn ~ /^__pfx_|trace|probestub/) return 0
 			return fn == "folio_wait_stable" || fn ~ /^__filemap_get_folio/ || fn ~ /write_begin/ ||
@@ -55,9 +56,16 @@ host_check_wtstat_callers() {
 			if (n < 2) f[n++] = fn
 			next }
 		{ judge() }
-		/folio_wait_writeback: / { pending[cpu()]++ }
+		/wtstat-attached/ { attached = 1 }
+		/folio_wait_writeback: / { if (!attached) { early++; next } pending[cpu()]++ }
 		/<stack trace>/ { c = cpu(); if (pending[c]) { pending[c]--; in_stack = 1 } }
-		END { judge(); print st + 0, ot + 0 }' "$tr")
+		END { judge(); print st + 0, ot + 0, early + 0 }'
+}
+
+host_check_wtstat_callers() {
+	local j=$CASE_OUT/callers.json u=$CASE_OUT/unwinder.txt st ot early ws wo
+	[ -f "$j" ] && [ -f "$u" ] || { echo "not ok wtstat_callers.files: none saved"; return; }
+	read -r st ot early < "$u"
 	ws=$(jq '[.mappings[] | .stable_wait.count] | add // 0' "$j")
 	wo=$(jq '[.mappings[] | .other_wait_count] | add // 0' "$j")
 	if [ "$st" -gt 0 ] && [ "$ot" -gt 0 ]; then
@@ -65,7 +73,9 @@ host_check_wtstat_callers() {
 	else
 		echo "not ok wtstat_callers.both_kinds: stable $st, other $ot by the kernel's unwinder"
 	fi
-	if [ "$ws" = "$st" ] && [ "$wo" = "$ot" ]; then
+	if [ "${early:-0}" -gt 0 ]; then
+		echo "ok wtstat_callers.equal_to_unwinder # SKIP $early waits before wtstat had attached (a slow VM)"
+	elif [ "$ws" = "$st" ] && [ "$wo" = "$ot" ]; then
 		echo "ok wtstat_callers.equal_to_unwinder"
 	else
 		echo "not ok wtstat_callers.equal_to_unwinder: wtstat stable $ws other $wo, unwinder stable $st other $ot"
