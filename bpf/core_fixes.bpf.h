@@ -60,6 +60,14 @@ static __always_inline bool mapping_is_stable(struct address_space *mapping)
 	return sb_requires_stable(mapping);
 }
 
+/* The same through a BTF pointer: plain loads (a NULL mapping reads as 0). */
+static __always_inline bool mapping_is_stable_direct(struct address_space *mapping)
+{
+	if (bpf_core_enum_value_exists(enum mapping_flags, AS_STABLE_WRITES))
+		return mapping->flags & (1UL << bpf_core_enum_value(enum mapping_flags, AS_STABLE_WRITES));
+	return mapping->host->i_sb->s_iflags & WT_SB_I_STABLE_WRITES;
+}
+
 /*
  * 6.18 "mm: introduce memdesc_flags_t" wrapped folio->flags, until then an
  * unsigned long, in a struct. CO-RE will not relocate one as the other, so
@@ -81,9 +89,48 @@ static __always_inline unsigned long folio_flags(struct folio *folio)
 	return flags;
 }
 
+static __always_inline unsigned long pg_writeback_mask(void)
+{
+	return 1UL << bpf_core_enum_value(enum pageflags, PG_writeback);
+}
+
 static __always_inline bool folio_under_writeback(struct folio *folio)
 {
-	return folio_flags(folio) & (1UL << bpf_core_enum_value(enum pageflags, PG_writeback));
+	return folio_flags(folio) & pg_writeback_mask();
+}
+
+/*
+ * The flags are the first word of a folio in every layout (they overlay
+ * page->flags), so the two readers below need no flavour. Choosing between
+ * flavoured offsets in the same expression invites the compiler to compute
+ * both, and the one a kernel lacks is a poisoned instruction.
+ */
+
+/* Through a BTF pointer (fentry/fexit arguments): a plain load, no helper call. */
+static __always_inline unsigned long folio_flags_direct(struct folio *folio)
+{
+	return *(unsigned long *)folio;
+}
+
+/*
+ * folio->flags and folio->mapping with one helper call (a kprobe's folio
+ * is a plain address): both lie in the folio's first 32 bytes on every
+ * layout; should the mapping not, each is read on its own.
+ */
+static __always_inline void folio_flags_mapping(struct folio *folio, unsigned long *flags,
+						unsigned long *mapping)
+{
+	__u32 moff = bpf_core_field_offset(struct folio, mapping);
+	__u64 head[4] = {};
+
+	if (moff % 8 || moff >= sizeof(head)) {
+		*flags = folio_flags(folio);
+		*mapping = (unsigned long)BPF_CORE_READ(folio, mapping);
+		return;
+	}
+	bpf_probe_read_kernel(head, sizeof(head), folio);
+	*flags = head[0];
+	*mapping = head[moff / 8];
 }
 
 /*

@@ -30,6 +30,7 @@ const volatile bool filter_comm_set = false;
 const volatile char filter_comm[WT_COMM_LEN] = {};
 const volatile __u32 nr_callers = 0;
 const volatile struct wt_caller_range callers[WT_MAX_CALLERS] = {};
+const volatile struct wt_caller_range waiter = {};	/* folio_wait_writeback's text */
 
 const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
 const volatile bool drift_on = false;	/* dirty-accounting drift traced */
@@ -46,8 +47,37 @@ struct pending_wait {
 	__u32 tgid;
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
-	__u32 pad;
+	__u32 slot;		/* of the waiting task in pending_tasks */
 };
+
+/*
+ * Pending waits per hash of the waiting task's task_struct address.
+ * sched_switch runs on every context switch and the exit of
+ * folio_wait_stable() on every buffered write: a zero here says "no wait
+ * pending for this task" with one load, no helper call and no map look-up.
+ * Counts, not bits, so two waiters sharing a slot stay exact; a slot is
+ * never below the number of its waiters.
+ */
+#define WT_TASK_SLOTS	1024
+__u32 pending_tasks[WT_TASK_SLOTS] = {};
+
+static __always_inline __u32 task_slot(__u64 task)
+{
+	return (task * 0x9E3779B97F4A7C15ULL) >> 54;	/* top 10 bits */
+}
+
+/* The mask stays in the code: the verifier checks this index, and a slot
+ * read back from the stack has lost its bounds. */
+static __always_inline __u32 *slot_count(__u32 slot)
+{
+	asm volatile("" : "+r"(slot));
+	return &pending_tasks[slot & (WT_TASK_SLOTS - 1)];
+}
+
+static __always_inline bool task_may_wait(__u64 task)
+{
+	return *slot_count(task_slot(task));
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -355,9 +385,20 @@ static __always_inline bool wt_in_flight(struct address_space *mapping, struct w
 
 /* ---- stable waits ---------------------------------------------------- */
 
+static __always_inline void wait_forget(__u32 tid, struct pending_wait *pw)
+{
+	__u32 slot = pw->slot;
+
+	/* only the one who deletes the entry uncounts it */
+	if (bpf_map_delete_elem(&pending, &tid))
+		return;
+	__sync_fetch_and_add(slot_count(slot), -1);
+	__sync_fetch_and_add(&pending_count, -1);
+}
+
 static __always_inline int wait_begin(struct folio *folio, struct address_space *mapping)
 {
-	struct pending_wait pw = {};
+	struct pending_wait pw = {}, *old;
 	struct wt_mapping_stats *s;
 	struct inode *inode;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -376,12 +417,22 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	pw.folio = folio;
 	pw.tgid = id >> 32;
 	get_proc(pw.tgid);
+	pw.slot = task_slot(bpf_get_current_task());
 	pw.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&pending, &tid, &pw, BPF_ANY)) {
-		count(WT_DROP_PENDING_FULL);
-		return 0;
-	}
+	/* counted before it can be seen, so no reader misses it */
+	__sync_fetch_and_add(slot_count(pw.slot), 1);
 	__sync_fetch_and_add(&pending_count, 1);
+	if (!bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST))
+		return 0;
+	/* a wait of this thread whose end was never seen: replace it */
+	old = bpf_map_lookup_elem(&pending, &tid);
+	if (old)
+		wait_forget(tid, old);
+	if (!old || bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST)) {
+		__sync_fetch_and_add(slot_count(pw.slot), -1);
+		__sync_fetch_and_add(&pending_count, -1);
+		count(WT_DROP_PENDING_FULL);
+	}
 	return 0;
 }
 
@@ -416,16 +467,10 @@ static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 		count(WT_CNT_WAIT_DURING_WT);
 }
 
-static __always_inline void wait_forget(__u32 tid)
-{
-	bpf_map_delete_elem(&pending, &tid);
-	__sync_fetch_and_add(&pending_count, -1);
-}
-
 static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
 {
 	wait_record(pw, lat);
-	wait_forget(tid);
+	wait_forget(tid, pw);
 }
 
 static __always_inline void other_wait(struct address_space *mapping)
@@ -454,17 +499,20 @@ static __always_inline void other_wait(struct address_space *mapping)
 
 /*
  * Entry of folio_wait_stable(): runs on every buffered write, so bail out
- * after a few loads unless this call is going to sleep.
+ * after a few loads, before any map, unless this call is going to sleep.
  */
 static __always_inline int wait_stable_entry(struct folio *folio)
 {
-	struct address_space *mapping = BPF_CORE_READ(folio, mapping);
+	unsigned long flags, mapping;
 
-	if (!mapping || ((unsigned long)mapping & 1))	/* anon folios tag the pointer */
+	folio_flags_mapping(folio, &flags, &mapping);
+	if (!(flags & pg_writeback_mask()))
 		return 0;
-	if (!folio_under_writeback(folio) || !mapping_is_stable(mapping))
+	if (!mapping || (mapping & 1))	/* anon folios tag the pointer */
 		return 0;
-	return wait_begin(folio, mapping);
+	if (!mapping_is_stable((struct address_space *)mapping))
+		return 0;
+	return wait_begin(folio, (struct address_space *)mapping);
 }
 
 static __always_inline int wait_stable_exit(void)
@@ -472,7 +520,7 @@ static __always_inline int wait_stable_exit(void)
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!pending_count)
+	if (!pending_count || !task_may_wait(bpf_get_current_task()))
 		return 0;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	pw = bpf_map_lookup_elem(&pending, &tid);
@@ -481,7 +529,7 @@ static __always_inline int wait_stable_exit(void)
 	if (wait_tp_in_func && !pw->slept) {
 		/* Writeback ended between our check and the wait: no sleep. */
 		count(WT_CNT_WAIT_NOSLEEP);
-		wait_forget(tid);
+		wait_forget(tid, pw);
 		return 0;
 	}
 	wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
@@ -491,6 +539,10 @@ static __always_inline int wait_stable_exit(void)
 SEC("?fentry/folio_wait_stable")
 int BPF_PROG(fentry_wait_stable, struct folio *folio)
 {
+	/* BTF pointers: the common no-wait answer costs plain loads only */
+	if (!(folio_flags_direct(folio) & pg_writeback_mask()) ||
+	    !mapping_is_stable_direct(folio->mapping))
+		return 0;
 	return wait_stable_entry(folio);
 }
 
@@ -512,27 +564,177 @@ int BPF_KRETPROBE(kretprobe_wait_stable)
 	return wait_stable_exit();
 }
 
-/* Is a return address inside one of the functions that wait for stable pages? */
+/*
+ * Is addr inside one of the functions that wait for stable pages? A global
+ * function: the verifier checks it once, not at every call.
+ */
+__noinline int is_stable_caller(__u64 addr)
+{
+	__u32 lo = 0, hi = nr_callers;
+
+	/* user space sorts the ranges by address */
+	for (int i = 0; i < 7 && lo < hi; i++) {	/* 2^7 > WT_MAX_CALLERS */
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= WT_MAX_CALLERS)
+			return 0;
+		if (addr < callers[mid].start)
+			hi = mid;
+		else if (addr >= callers[mid].end)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A writeback wait is a stable wait when the caller of folio_wait_writeback
+ * (the function that raises the tracepoint) is one of the stable-wait
+ * functions: folio_wait_stable tail-calls it, so the return address is
+ * often that of folio_wait_stable's own caller (__filemap_get_folio, a
+ * page_mkwrite handler). Where folio_wait_writeback was inlined, any
+ * stable-wait function among the first frames decides.
+ *
+ * Unwinding with bpf_get_stack() costs microseconds. The raw tracepoint's
+ * arguments live on the kernel stack, a few frames below the tracepoint's
+ * call site, so both return addresses sit in a short window above them, at
+ * word positions fixed by the frames in between: the tracepoint's dispatch
+ * (a direct static call, or the iterator when several programs are
+ * attached) and the call site's own frame. The unwinder teaches the
+ * positions: a call site is learned when its return address and its
+ * caller's each occur exactly once in the window; later waits through the
+ * same site and dispatch find its return address at the learned position
+ * and read the caller's at the other. Anything else (a new site, a changed
+ * dispatch, an ambiguous window) goes to the unwinder.
+ */
+#define WT_WINDOW_WORDS	32
+#define WT_MAX_SITES	8
+
+/*
+ * Learned call sites. A slot is claimed by writing its return address,
+ * then its positions (1 << 16 | i << 8 | j: the words holding the two
+ * return addresses) are written once; a reader skips a slot without them.
+ */
+__u64 site_ret[WT_MAX_SITES] = {};
+__u32 site_pos[WT_MAX_SITES] = {};
+
+struct stack_window {
+	__u64 w[WT_WINDOW_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_window);
+} stack_windows SEC(".maps");
+
+/* 0 found (frames set), -1 not decided by the window */
+static __always_inline int frames_from_window(struct stack_window *win, __u64 *f0, __u64 *f1)
+{
+	for (int s = 0; s < WT_MAX_SITES; s++) {
+		__u64 ret = site_ret[s];
+		__u32 pos = site_pos[s];
+
+		if (!ret)
+			break;
+		if (!pos || win->w[(pos >> 8) & (WT_WINDOW_WORDS - 1)] != ret)
+			continue;
+		*f0 = ret;
+		*f1 = win->w[pos & (WT_WINDOW_WORDS - 1)];
+		return 0;
+	}
+	return -1;
+}
+
+struct learn_scan {
+	struct stack_window *win;
+	__u64 f0, f1;
+	__u32 i, j;		/* WT_WINDOW_WORDS: not seen */
+	bool twice;
+};
+
+/*
+ * One word of the scan. A bpf_loop() callback: a plain loop would make the
+ * verifier walk every combination of the two positions.
+ */
+static long learn_step(__u32 k, struct learn_scan *c)
+{
+	__u64 v;
+
+	if (k >= WT_WINDOW_WORDS)
+		return 1;
+	v = c->win->w[k & (WT_WINDOW_WORDS - 1)];
+	if (v == c->f0) {
+		c->twice |= c->i < WT_WINDOW_WORDS;
+		c->i = k;
+	} else if (v == c->f1 && c->i < WT_WINDOW_WORDS) {
+		c->twice |= c->j < WT_WINDOW_WORDS;
+		c->j = k;
+	}
+	return c->twice;
+}
+
+/* Where the unwinder's two frames sit in the window, if unambiguous. */
+static __always_inline void learn_site(struct stack_window *win, __u64 f0, __u64 f1)
+{
+	struct learn_scan c = { .win = win, .f0 = f0, .f1 = f1,
+				.i = WT_WINDOW_WORDS, .j = WT_WINDOW_WORDS };
+	__u32 pos;
+
+	if (!f0 || !f1)
+		return;
+	bpf_loop(WT_WINDOW_WORDS, learn_step, &c, 0);
+	if (c.twice || c.j >= WT_WINDOW_WORDS)
+		return;		/* which copy is live? / beyond the window */
+	pos = 1 << 16 | c.i << 8 | c.j;
+	for (int s = 0; s < WT_MAX_SITES; s++) {
+		__u64 ret = site_ret[s];
+
+		if (ret == f0 && site_pos[s] == pos)
+			return;		/* another CPU was first */
+		if (!ret && !__sync_val_compare_and_swap(&site_ret[s], 0, f0)) {
+			site_pos[s] = pos;
+			return;
+		}
+	}
+}
+
+#define WT_UNWIND_FRAMES	12
+
 static __always_inline bool stack_has_stable_caller(void *ctx)
 {
-	__u64 stack[12];
-	long n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+	struct stack_window *win;
+	__u64 stack[WT_UNWIND_FRAMES], f0 = 0, f1 = 0;
+	__u32 zero = 0, n;
+	long len;
 
-	if (n <= 0) {
+	win = bpf_map_lookup_elem(&stack_windows, &zero);
+	if (win && !bpf_probe_read_kernel(win->w, sizeof(win->w), ctx) &&
+	    !frames_from_window(win, &f0, &f1)) {
+		count(WT_CNT_CALLER_BY_WINDOW);
+		return is_stable_caller(f0) || is_stable_caller(f1);
+	}
+	len = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+	if (len <= 0) {
 		count(WT_DROP_NO_STACK);
 		return false;
 	}
-	n /= sizeof(__u64);
-	for (int i = 0; i < 12; i++) {
-		if (i >= n)
-			break;
-		for (int j = 0; j < WT_MAX_CALLERS; j++) {
-			if (j >= nr_callers)
-				break;
-			if (stack[i] >= callers[j].start && stack[i] < callers[j].end)
-				return true;
-		}
+	count(WT_CNT_CALLER_BY_UNWIND);
+	n = (__u64)len / sizeof(__u64);
+	/* the unwinder starts inside the tracing machinery: skip to the call site */
+	for (__u32 i = 0; i + 1 < WT_UNWIND_FRAMES && i + 1 < n; i++) {
+		if (stack[i] < waiter.start || stack[i] >= waiter.end)
+			continue;
+		if (win)
+			learn_site(win, stack[i], stack[i + 1]);
+		return is_stable_caller(stack[i]) || is_stable_caller(stack[i + 1]);
 	}
+	/* no folio_wait_writeback frame (inlined): any stable-wait frame decides */
+	for (__u32 i = 0; i < WT_UNWIND_FRAMES && i < n; i++)
+		if (is_stable_caller(stack[i]))
+			return true;
 	return false;
 }
 
@@ -550,7 +752,8 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 
 	if (!mapping)
 		return 0;
-	pw = pending_count ? bpf_map_lookup_elem(&pending, &tid) : NULL;
+	pw = pending_count && task_may_wait(bpf_get_current_task()) ?
+	     bpf_map_lookup_elem(&pending, &tid) : NULL;
 	if (wait_mode == WT_WAIT_FUNC) {
 		if (!pw) {
 			other_wait(mapping);
@@ -594,7 +797,7 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!preempt) {
+	if (!preempt && task_may_wait((__u64)prev)) {
 		tid = BPF_CORE_READ(prev, pid);
 		pw = bpf_map_lookup_elem(&pending, &tid);
 		if (pw && !pw->slept) {
@@ -606,6 +809,8 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 			}
 		}
 	}
+	if (!task_may_wait((__u64)next))
+		return;
 	tid = BPF_CORE_READ(next, pid);
 	pw = bpf_map_lookup_elem(&pending, &tid);
 	if (pw && pw->slept)

@@ -133,7 +133,7 @@ static void set_rodata(struct wt_tracer *t, const struct wt_config *cfg)
 	if (ro->wait_mode == WT_WAIT_TRACEPOINT) {
 		struct wt_caller_range r[WT_MAX_CALLERS];
 
-		t->nr_callers = wt_stable_caller_ranges(r, WT_MAX_CALLERS);
+		t->nr_callers = wt_stable_caller_ranges(r, WT_MAX_CALLERS, (struct wt_caller_range *)&ro->waiter);
 		memcpy((void *)ro->callers, r, sizeof(r[0]) * t->nr_callers);
 		ro->nr_callers = t->nr_callers;
 	}

@@ -28,6 +28,8 @@ static const char *const names[WT_COUNTER_MAX] = {
 	[WT_CNT_THROTTLE_NOSLEEP] = "throttle_without_sleep",
 	[WT_CNT_DIRTY_TRACKED] = "dirty_folios_tracked",
 	[WT_CNT_DIRTY_ACCOUNTED] = "dirty_folios_accounted",
+	[WT_CNT_CALLER_BY_WINDOW] = "callers_by_stack_window",
+	[WT_CNT_CALLER_BY_UNWIND] = "callers_by_unwind",
 };
 
 const char *wt_counter_name(int c)

@@ -258,6 +258,7 @@ int wt_kernel_describe(struct wt_kernel_desc *d, const struct wt_plan_opts *opts
 struct ksym {
 	unsigned long long addr;
 	bool wanted;
+	bool waiter;
 };
 
 static int ksym_cmp(const void *a, const void *b)
@@ -289,7 +290,10 @@ static bool wanted_caller(const char *name)
 	return false;
 }
 
-int wt_stable_caller_ranges(struct wt_caller_range *out, int max)
+/* The tracepoint's own function, where its call site is (not inlined). */
+static const char *const wait_function = "folio_wait_writeback";
+
+int wt_stable_caller_ranges(struct wt_caller_range *out, int max, struct wt_caller_range *waiter)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
 	struct ksym *syms = NULL;
@@ -315,12 +319,18 @@ int wt_stable_caller_ranges(struct wt_caller_range *out, int max)
 		/* every symbol bounds the one before it, whatever its type */
 		syms[n].addr = addr;
 		syms[n].wanted = (type == 't' || type == 'T') && wanted_caller(name);
+		syms[n].waiter = (type == 't' || type == 'T') && !strcmp(name, wait_function);
 		n++;
 	}
 	fclose(f);
 	qsort(syms, n, sizeof(*syms), ksym_cmp);
-	for (size_t i = 0; i + 1 < n && nout < max; i++) {
-		if (!syms[i].wanted || syms[i + 1].addr <= syms[i].addr)
+	memset(waiter, 0, sizeof(*waiter));
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (syms[i].waiter && syms[i + 1].addr > syms[i].addr) {
+			waiter->start = syms[i].addr;
+			waiter->end = syms[i + 1].addr;
+		}
+		if (!syms[i].wanted || syms[i + 1].addr <= syms[i].addr || nout >= max)
 			continue;
 		out[nout].start = syms[i].addr;
 		out[nout].end = syms[i + 1].addr;

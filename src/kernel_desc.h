@@ -20,8 +20,11 @@ int wt_kernel_describe(struct wt_kernel_desc *d, const struct wt_plan_opts *opts
 
 /*
  * Text ranges of the functions through which a writeback wait is a stable
- * wait (folio_wait_stable and its callers), for the tracepoint path.
+ * wait (folio_wait_stable and its callers), for the tracepoint path, sorted
+ * by address and not overlapping: the BPF side searches them by halves.
+ * waiter: the range of folio_wait_writeback, whose call of the tracepoint
+ * the BPF side finds on the stack (all zero when absent, e.g. inlined).
  */
-int wt_stable_caller_ranges(struct wt_caller_range *out, int max);
+int wt_stable_caller_ranges(struct wt_caller_range *out, int max, struct wt_caller_range *waiter);
 
 #endif

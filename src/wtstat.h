@@ -60,6 +60,8 @@ enum wt_counter {
 	WT_CNT_THROTTLE_NOSLEEP,	/* throttling pause woken before it slept */
 	WT_CNT_DIRTY_TRACKED,		/* folios dirtied on writethrough mappings */
 	WT_CNT_DIRTY_ACCOUNTED,		/* of those, cleaned with accounting */
+	WT_CNT_CALLER_BY_WINDOW,	/* tracepoint path: caller read from the stack window */
+	WT_CNT_CALLER_BY_UNWIND,	/* tracepoint path: caller found by bpf_get_stack() */
 	WT_COUNTER_MAX,
 };
 

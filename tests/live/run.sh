@@ -146,6 +146,9 @@ else
 	skip "stable waits against bpftrace" "bpftrace not installed"
 fi
 
+# stable or other by caller, against bpftrace's unwinder: tests/live/callers.sh
+. "$top/tests/live/callers.sh"
+
 # ---- 4. run -- CMD -----------------------------------------------------------
 "$W" run --json -o "$T/run7.json" -- sh -c 'exit 7' 2>/dev/null
 check "run: exits with the command's status" "got $?" test $? -eq 7

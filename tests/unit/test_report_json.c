@@ -421,6 +421,8 @@ static void test_counter_objects(void **state)
 		{ "throttle_without_sleep", WT_CNT_THROTTLE_NOSLEEP, "measurement" },
 		{ "dirty_folios_tracked", WT_CNT_DIRTY_TRACKED, "measurement" },
 		{ "dirty_folios_accounted", WT_CNT_DIRTY_ACCOUNTED, "measurement" },
+		{ "callers_by_stack_window", WT_CNT_CALLER_BY_WINDOW, "measurement" },
+		{ "callers_by_unwind", WT_CNT_CALLER_BY_UNWIND, "measurement" },
 	};
 	struct wt_report r = { .tracer = &tracer, .snap = &snap, .final = true, .top = 10 };
 	json_object *o = render(&r);
@@ -429,7 +431,7 @@ static void test_counter_objects(void **state)
 	assert_int_equal(sizeof(want) / sizeof(want[0]), WT_COUNTER_MAX);
 	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 5);
 	assert_int_equal(json_object_object_length(jget(o, "dropped")), 8);
-	assert_int_equal(json_object_object_length(jget(o, "measurement")), 12);
+	assert_int_equal(json_object_object_length(jget(o, "measurement")), 14);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(wt_counter_name(want[i].idx), want[i].name);
 		snprintf(path, sizeof(path), "%s.%s", want[i].obj, want[i].name);
