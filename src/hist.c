@@ -84,19 +84,26 @@ static __u64 sub(__u64 a, __u64 b)
 
 void wt_hist_sub(struct wt_hist *out, const struct wt_hist *cur, const struct wt_hist *prev)
 {
-	for (unsigned i = 0; i < WT_HIST_SLOTS; i++)
-		out->slots[i] = sub(cur->slots[i], prev ? prev->slots[i] : 0);
-	out->count = sub(cur->count, prev ? prev->count : 0);
-	out->sum_ns = sub(cur->sum_ns, prev ? prev->sum_ns : 0);
+	static const struct wt_hist none;
+	int top = -1;
+
+	/* Runs once per row per interval: no branch inside the slot loop. */
+	if (!prev)
+		prev = &none;
+	for (unsigned i = 0; i < WT_HIST_SLOTS; i++) {
+		__u64 a = cur->slots[i], b = prev->slots[i];
+
+		out->slots[i] = (a - b) & -(__u64)(a > b);
+		top = out->slots[i] ? (int)i : top;
+	}
+	out->count = sub(cur->count, prev->count);
+	out->sum_ns = sub(cur->sum_ns, prev->sum_ns);
 	/* The kernel keeps only a running max; the interval's own max is at
 	 * most that and at most the top of its highest non-empty slot. */
 	out->max_ns = 0;
-	for (int i = WT_HIST_SLOTS - 1; i >= 0; i--) {
-		if (out->slots[i]) {
-			__u64 top = i == WT_HIST_SLOTS - 1 ? cur->max_ns : wt_slot_hi(i) - 1;
+	if (top >= 0) {
+		__u64 hi = top == WT_HIST_SLOTS - 1 ? cur->max_ns : wt_slot_hi(top) - 1;
 
-			out->max_ns = cur->max_ns < top ? cur->max_ns : top;
-			break;
-		}
+		out->max_ns = cur->max_ns < hi ? cur->max_ns : hi;
 	}
 }
