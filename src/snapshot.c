@@ -9,37 +9,65 @@
 #include <bpf/libbpf.h>
 #include "hist.h"
 #include "snapshot.h"
+#include "topn.h"
 
 /*
- * Reads a whole hash map into rows of rowsz bytes, key at offset 0 and
- * value at voff (the row structs pad between them), with the batch API (one
- * system call per chunk) and a per-key fallback for kernels without it.
+ * Rows per batched lookup. The kernel copies each batch through a buffer
+ * of its own and we copy it once more into rows: a chunk that stays in
+ * the cache keeps both copies cheap (one whole-map batch was slower than
+ * the rest of an interval put together at 100,000 mappings).
+ */
+#define READ_CHUNK 256
+
+/* Rows of cap rows of rowsz bytes: reused when big enough. */
+static int ensure_rows(void **rows, size_t *cap, size_t want, size_t rowsz)
+{
+	void *p;
+
+	if (want <= *cap && *rows)
+		return 0;
+	p = malloc((want ? want : 1) * rowsz);
+	if (!p)
+		return -ENOMEM;
+	free(*rows);
+	*rows = p;
+	*cap = want;
+	return 0;
+}
+
+/*
+ * Reads a whole hash map into *rows (capacity *cap, grown to max_entries
+ * when smaller): rows of rowsz bytes, key at offset 0 and value at voff
+ * (the row structs pad between them), with the batch API (one system call
+ * per chunk) and a per-key fallback for kernels without it.
  */
 static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
-		     void **rows_out, size_t *n_out)
+		     void **rows_io, size_t *cap, size_t *n_out)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), batch, count;
+	__u32 len = sizeof(info), max, count;
 	size_t n = 0;
 	char *keys, *vals, *rows;
 	void *in = NULL, *out;
-	int err = 0;
+	int err;
 
-	*rows_out = NULL;
 	*n_out = 0;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	batch = info.max_entries ? info.max_entries : 1;
-	keys = calloc(batch, ksz);
-	vals = calloc(batch, vsz);
-	rows = calloc(batch, rowsz);
+	max = info.max_entries ? info.max_entries : 1;
+	err = ensure_rows(rows_io, cap, max, rowsz);
+	if (err)
+		return err;
+	rows = *rows_io;
+	keys = malloc(READ_CHUNK * (ksz + vsz));
 	out = malloc(ksz > 8 ? ksz : 8);
-	if (!keys || !vals || !rows || !out) {
+	if (!keys || !out) {
 		err = -ENOMEM;
 		goto done;
 	}
+	vals = keys + READ_CHUNK * ksz;
 	for (;;) {
-		count = batch - n;
+		count = max - n < READ_CHUNK ? max - n : READ_CHUNK;
 		if (!count)
 			break;
 		err = bpf_map_lookup_batch(fd, in, out, keys, vals, &count, NULL);
@@ -47,7 +75,7 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 			err = -errno;
 			break;
 		}
-		for (__u32 i = 0; i < count && n < batch; i++, n++) {
+		for (__u32 i = 0; i < count && n < max; i++, n++) {
 			memcpy(rows + n * rowsz, keys + i * ksz, ksz);
 			memcpy(rows + n * rowsz + voff, vals + i * vsz, vsz);
 		}
@@ -55,14 +83,14 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 			err = 0;
 			break;
 		}
-		in = out;
+		in = out;	/* the kernel reads the token before it writes the next */
 	}
 	if (err == -EINVAL || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP) {
 		void *prev = NULL, *key = keys;
 
 		n = 0;
 		err = 0;
-		while (n < batch && !bpf_map_get_next_key(fd, prev, key)) {
+		while (n < max && !bpf_map_get_next_key(fd, prev, key)) {
 			if (!bpf_map_lookup_elem(fd, key, rows + n * rowsz + voff)) {
 				memcpy(rows + n * rowsz, key, ksz);
 				n++;
@@ -73,15 +101,10 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 	}
 done:
 	free(keys);
-	free(vals);
 	free(out);
-	if (err) {
-		free(rows);
-		return err;
-	}
-	*rows_out = rows;
-	*n_out = n;
-	return 0;
+	if (!err)
+		*n_out = n;
+	return err;
 }
 
 static __u64 mono_now(void)
@@ -112,14 +135,25 @@ static __s64 vmstat_nr_dirty(void)
 	return out;
 }
 
-int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
+/* Everything but the memory a snapshot keeps for its next use. */
+static void clear_keeping_memory(struct wt_snapshot *s)
+{
+	struct wt_snapshot keep = {
+		.maps = s->maps, .procs = s->procs, .devs = s->devs,
+		.maps_cap = s->maps_cap, .procs_cap = s->procs_cap, .devs_cap = s->devs_cap,
+		.maps_ix = s->maps_ix, .procs_ix = s->procs_ix, .devs_ix = s->devs_ix,
+	};
+
+	*s = keep;
+}
+
+int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u32 zero = 0;
-	void *rows;
 	int err;
 
-	memset(s, 0, sizeof(*s));
+	clear_keeping_memory(s);
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	s->mono_ns = mono_now();
@@ -137,24 +171,28 @@ int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 
 				s->counters[c] += percpu[i];
 		}
 	}
-#define READ_ROWS(fd, type, keyfield, n)						\
+#define READ_ROWS(fd, type, keyfield, rows, cap, n)					\
 	read_hash(fd, sizeof(((type *)0)->keyfield), sizeof(((type *)0)->s),		\
-		  offsetof(type, s), sizeof(type), &rows, n)
-	err = READ_ROWS(fds->mappings, struct wt_mapping_row, key, &s->nmaps);
+		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n)
+	err = READ_ROWS(fds->mappings, struct wt_mapping_row, key, &s->maps, &s->maps_cap, &s->nmaps);
+	if (!err)
+		err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->procs, &s->procs_cap, &s->nprocs);
+	if (!err)
+		err = READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->devs, &s->devs_cap, &s->ndevs);
+#undef READ_ROWS
 	if (err)
-		return err;
-	s->maps = rows;
-	err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->nprocs);
+		s->nmaps = s->nprocs = s->ndevs = 0;
+	return err;
+}
+
+int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = wt_snapshot_read_into(s, fds, pending);
 	if (err)
-		goto fail;
-	s->procs = rows;
-	err = READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->ndevs);
-	if (err)
-		goto fail;
-	s->devs = rows;
-	return 0;
-fail:
-	wt_snapshot_free(s);
+		wt_snapshot_free(s);
 	return err;
 }
 
@@ -163,10 +201,17 @@ void wt_snapshot_free(struct wt_snapshot *s)
 	free(s->maps);
 	free(s->procs);
 	free(s->devs);
+	free(s->maps_ix.slot);
+	free(s->procs_ix.slot);
+	free(s->devs_ix.slot);
 	s->maps = NULL;
 	s->procs = NULL;
 	s->devs = NULL;
 	s->nmaps = s->nprocs = s->ndevs = 0;
+	s->maps_cap = s->procs_cap = s->devs_cap = 0;
+	memset(&s->maps_ix, 0, sizeof(s->maps_ix));
+	memset(&s->procs_ix, 0, sizeof(s->procs_ix));
+	memset(&s->devs_ix, 0, sizeof(s->devs_ix));
 }
 
 __u64 wt_stable_time_ns(const struct wt_mapping_stats *s, __u64 now_ns)
@@ -192,20 +237,122 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * An empty table may have no array at all; qsort and bsearch must not be
- * handed a null array, even for 0 rows (C11 7.22.5).
- */
-static void sort_rows(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *))
+/* ---- finding a row of prev by key ---------------------------------------- */
+
+/* splitmix64's finalizer: neighbouring inode numbers land far apart */
+static __u64 mix64(__u64 x)
 {
-	if (n)
-		qsort(rows, n, size, cmp);
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
-static const void *find_row(const void *key, const void *rows, size_t n, size_t size,
-			    int (*cmp)(const void *, const void *))
+static __u64 mapping_hash(const void *row)
 {
-	return n ? bsearch(key, rows, n, size, cmp) : NULL;
+	const struct wt_mapping_row *m = row;
+
+	return mix64(m->key.ino ^ ((__u64)m->key.dev << 40) ^ m->key.dev);
+}
+
+static __u64 u32_hash(const void *row)
+{
+	return mix64(*(const __u32 *)row);
+}
+
+static bool mapping_same(const void *a, const void *b)
+{
+	return !key_cmp(a, b);
+}
+
+static bool u32_same(const void *a, const void *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b;
+}
+
+/* The key of every row type is at its start. */
+struct row_kind {
+	size_t size;
+	__u64 (*hash)(const void *row);
+	bool (*same)(const void *a, const void *b);
+};
+
+static const struct row_kind mapping_kind = { sizeof(struct wt_mapping_row), mapping_hash, mapping_same };
+static const struct row_kind proc_kind = { sizeof(struct wt_proc_row), u32_hash, u32_same };
+static const struct row_kind dev_kind = { sizeof(struct wt_dev_row), u32_hash, u32_same };
+
+/* Open addressing, linear probing, load at most one half. */
+static int index_build(struct wt_row_index *ix, const char *rows, size_t n, const struct row_kind *k)
+{
+	size_t want = 16, mask;
+
+	while (want < 2 * n)
+		want *= 2;
+	if (ix->nslots < want) {
+		__u32 *slot = malloc(want * sizeof(*slot));
+
+		if (!slot)
+			return -ENOMEM;
+		free(ix->slot);
+		ix->slot = slot;
+		ix->nslots = want;
+	}
+	memset(ix->slot, 0, ix->nslots * sizeof(*ix->slot));
+	mask = ix->nslots - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = k->hash(rows + i * k->size) & mask;
+
+		while (ix->slot[h])
+			h = (h + 1) & mask;
+		ix->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/* Looks rows of prev up in the order of cur. */
+struct finder {
+	const char *rows;
+	size_t n;
+	const struct row_kind *kind;
+	struct wt_row_index *ix;
+	bool indexed;
+	size_t next;		/* where the row after the last one found is */
+};
+
+static int find_prev(struct finder *f, const void *key, const void **found)
+{
+	const struct row_kind *k = f->kind;
+	size_t mask, h;
+
+	/*
+	 * A hash map is read in bucket order, and that order holds from one
+	 * interval to the next: most rows are where the last one left off.
+	 * The index is built only when one is not.
+	 */
+	*found = NULL;
+	if (f->next < f->n && k->same(f->rows + f->next * k->size, key)) {
+		*found = f->rows + f->next++ * k->size;
+		return 0;
+	}
+	if (!f->n)
+		return 0;
+	if (!f->indexed) {
+		if (index_build(f->ix, f->rows, f->n, k))
+			return -ENOMEM;
+		f->indexed = true;
+	}
+	mask = f->ix->nslots - 1;
+	for (h = k->hash(key) & mask; f->ix->slot[h]; h = (h + 1) & mask) {
+		size_t i = f->ix->slot[h] - 1;
+
+		if (k->same(f->rows + i * k->size, key)) {
+			*found = f->rows + i * k->size;
+			f->next = i + 1;
+			break;
+		}
+	}
+	return 0;
 }
 
 static __u64 dsub(__u64 a, __u64 b)
@@ -235,9 +382,17 @@ static void mapping_delta(struct wt_mapping_stats *o, const struct wt_mapping_st
 	o->stable_ns = dsub(wt_stable_time_ns(c, cur_mono), wt_stable_time_ns(p, prev_mono));
 }
 
-int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
 {
-	memset(out, 0, sizeof(*out));
+	struct finder fm = { .rows = (const char *)prev->maps, .n = prev->nmaps, .kind = &mapping_kind,
+			     .ix = &prev->maps_ix };
+	struct finder fp = { .rows = (const char *)prev->procs, .n = prev->nprocs, .kind = &proc_kind,
+			     .ix = &prev->procs_ix };
+	struct finder fd = { .rows = (const char *)prev->devs, .n = prev->ndevs, .kind = &dev_kind,
+			     .ix = &prev->devs_ix };
+	int err;
+
+	clear_keeping_memory(out);
 	out->mono_ns = cur->mono_ns;
 	out->pending = cur->pending;
 	out->kernel_nr_dirty = cur->kernel_nr_dirty;
@@ -251,21 +406,16 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 	for (int i = 0; i < WT_COUNTER_MAX; i++)
 		out->counters[i] = dsub(cur->counters[i], prev->counters[i]);
 
-	out->maps = calloc(cur->nmaps ? cur->nmaps : 1, sizeof(*out->maps));
-	out->procs = calloc(cur->nprocs ? cur->nprocs : 1, sizeof(*out->procs));
-	out->devs = calloc(cur->ndevs ? cur->ndevs : 1, sizeof(*out->devs));
-	if (!out->maps || !out->procs || !out->devs) {
-		wt_snapshot_free(out);
+	if (ensure_rows((void **)&out->maps, &out->maps_cap, cur->nmaps, sizeof(*out->maps)) ||
+	    ensure_rows((void **)&out->procs, &out->procs_cap, cur->nprocs, sizeof(*out->procs)) ||
+	    ensure_rows((void **)&out->devs, &out->devs_cap, cur->ndevs, sizeof(*out->devs)))
 		return -ENOMEM;
-	}
-	sort_rows(prev->maps, prev->nmaps, sizeof(*prev->maps), key_cmp);
-	sort_rows(prev->procs, prev->nprocs, sizeof(*prev->procs), u32_cmp);
-	sort_rows(prev->devs, prev->ndevs, sizeof(*prev->devs), u32_cmp);
 	for (size_t i = 0; i < cur->nmaps; i++) {
-		const struct wt_mapping_row *p = find_row(&cur->maps[i], prev->maps, prev->nmaps,
-							  sizeof(*prev->maps), key_cmp);
+		const struct wt_mapping_row *p;
 		struct wt_mapping_row *o = &out->maps[out->nmaps];
 
+		if ((err = find_prev(&fm, &cur->maps[i], (const void **)&p)))
+			goto fail;
 		mapping_delta(&o->s, &cur->maps[i].s, p ? &p->s : NULL, prev->mono_ns, cur->mono_ns);
 		if (!p)
 			o->s.stable_ns = wt_stable_time_ns(&cur->maps[i].s, cur->mono_ns);
@@ -273,10 +423,11 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 		out->nmaps++;
 	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
-		const struct wt_proc_row *p = find_row(&cur->procs[i].pid, prev->procs, prev->nprocs,
-						       sizeof(*prev->procs), u32_cmp);
-		struct wt_proc_row *o = &out->procs[out->nprocs++];
+		const struct wt_proc_row *p;
+		struct wt_proc_row *o = &out->procs[out->nprocs];
 
+		if ((err = find_prev(&fp, &cur->procs[i], (const void **)&p)))
+			goto fail;
 		*o = cur->procs[i];
 		wt_hist_sub(&o->s.wait, &cur->procs[i].s.wait, p ? &p->s.wait : NULL);
 		wt_hist_sub(&o->s.throttle, &cur->procs[i].s.throttle, p ? &p->s.throttle : NULL);
@@ -284,12 +435,14 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 			o->s.waits_during_wt = dsub(cur->procs[i].s.waits_during_wt, p->s.waits_during_wt);
 			o->s.throttle_wt = dsub(cur->procs[i].s.throttle_wt, p->s.throttle_wt);
 		}
+		out->nprocs++;
 	}
 	for (size_t i = 0; i < cur->ndevs; i++) {
-		const struct wt_dev_row *p = find_row(&cur->devs[i].dev, prev->devs, prev->ndevs,
-						      sizeof(*prev->devs), u32_cmp);
-		struct wt_dev_row *o = &out->devs[out->ndevs++];
+		const struct wt_dev_row *p;
+		struct wt_dev_row *o = &out->devs[out->ndevs];
 
+		if ((err = find_prev(&fd, &cur->devs[i], (const void **)&p)))
+			goto fail;
 		*o = cur->devs[i];
 		wt_hist_sub(&o->s.wait, &cur->devs[i].s.wait, p ? &p->s.wait : NULL);
 		wt_hist_sub(&o->s.throttle, &cur->devs[i].s.throttle, p ? &p->s.throttle : NULL);
@@ -298,8 +451,23 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 			o->s.throttle_wt = dsub(cur->devs[i].s.throttle_wt, p->s.throttle_wt);
 			o->s.drift_pages = dsub(cur->devs[i].s.drift_pages, p->s.drift_pages);
 		}
+		out->ndevs++;
 	}
 	return 0;
+fail:
+	out->nmaps = out->nprocs = out->ndevs = 0;
+	return err;
+}
+
+int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = wt_snapshot_delta_into(out, cur, prev);
+	if (err)
+		wt_snapshot_free(out);
+	return err;
 }
 
 static int by_wait_time(const void *a, const void *b)
@@ -330,7 +498,27 @@ static int proc_by_wait_time(const void *a, const void *b)
 
 void wt_snapshot_sort(struct wt_snapshot *s)
 {
-	sort_rows(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
-	sort_rows(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
-	sort_rows(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+	qsort(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
+	qsort(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
+	qsort(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+}
+
+bool wt_mapping_active(const struct wt_mapping_stats *m)
+{
+	return m->wait.count || m->wt_begun || m->wt_ended || m->other_waits;
+}
+
+static bool row_active(const void *row)
+{
+	return wt_mapping_active(&((const struct wt_mapping_row *)row)->s);
+}
+
+int wt_snapshot_sort_top(struct wt_snapshot *s, size_t top, bool active_only)
+{
+	if (wt_select_top(s->maps, s->nmaps, sizeof(*s->maps), top, by_wait_time,
+			  active_only ? row_active : NULL) == (size_t)-1 ||
+	    wt_select_top(s->procs, s->nprocs, sizeof(*s->procs), top, proc_by_wait_time, NULL) == (size_t)-1)
+		return -ENOMEM;
+	qsort(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+	return 0;
 }

@@ -401,6 +401,137 @@ static void test_sort(void **state)
 	assert_int_equal(s.nmaps, 0);
 }
 
+/* A mapping row with counters that depend on (ino, round). */
+static void fill_row(struct wt_mapping_row *r, __u64 ino, unsigned round)
+{
+	memset(r, 0, sizeof(*r));
+	r->key.dev = wt_dev_make(8, ino % 3);
+	r->key.ino = ino;
+	for (unsigned i = 0; i < round + ino % 4; i++)
+		hist_put(&r->s.wait, 1000 * (ino % 5 + 1));
+	r->s.wt_begun = ino % 3 + round;
+	r->s.other_waits = ino % 2 ? round : 0;
+	r->s.stable_sets = round;
+	snprintf(r->s.name, sizeof(r->s.name), "f%llu", (unsigned long long)ino);
+}
+
+/* out's row for key, or NULL */
+static const struct wt_mapping_row *row_of(const struct wt_snapshot *s, const struct wt_mapping_key *k)
+{
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (s->maps[i].key.dev == k->dev && s->maps[i].key.ino == k->ino)
+			return &s->maps[i];
+	return NULL;
+}
+
+/*
+ * Keys come and go between reads and the read order changes in places:
+ * each row of the delta is cur minus the row of prev with the same key,
+ * whether it was found where the previous row left off or through the
+ * index, and a row new in cur is whole. Run twice into the same out, as
+ * the interval loop does.
+ */
+static void test_delta_keys_come_and_go(void **state)
+{
+	struct wt_snapshot p = { .mono_ns = SEC }, c = { .mono_ns = 2 * SEC }, o = { 0 };
+
+	/* prev: inodes 1..300; cur: every third one gone, 301..350 new, the
+	 * first 40 rows in reverse order, the rest in prev's order */
+	for (__u64 ino = 1; ino <= 300; ino++)
+		fill_row(add_map(&p, 0, 0, 0), ino, 1);
+	for (__u64 ino = 1; ino <= 350; ino++)
+		if (ino > 300 || ino % 3)
+			fill_row(add_map(&c, 0, 0, 0), ino, 2);
+	for (size_t i = 0; i < 20; i++) {
+		struct wt_mapping_row t = c.maps[i];
+
+		c.maps[i] = c.maps[39 - i];
+		c.maps[39 - i] = t;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(wt_snapshot_delta_into(&o, &c, &p), 0);
+		assert_int_equal(o.nmaps, c.nmaps);
+		for (size_t i = 0; i < c.nmaps; i++) {
+			const struct wt_mapping_row *cr = &c.maps[i], *pr = row_of(&p, &cr->key), *d = &o.maps[i];
+			struct wt_hist want;
+
+			assert_true(d->key.ino == cr->key.ino && d->key.dev == cr->key.dev);
+			assert_int_equal(pr != NULL, cr->key.ino <= 300);
+			wt_hist_sub(&want, &cr->s.wait, pr ? &pr->s.wait : NULL);
+			if (memcmp(&d->s.wait, &want, sizeof(want)))
+				fail_msg("pass %d, inode %llu: wait histogram is not cur - prev", pass,
+					 (unsigned long long)cr->key.ino);
+			assert_int_equal(d->s.wt_begun, cr->s.wt_begun - (pr ? pr->s.wt_begun : 0));
+			assert_int_equal(d->s.other_waits, cr->s.other_waits - (pr ? pr->s.other_waits : 0));
+			assert_int_equal(d->s.stable_sets, pr ? 1 : 2);
+			assert_string_equal(d->s.name, cr->s.name);
+		}
+	}
+	/* prev kept its order */
+	for (size_t i = 0; i < p.nmaps; i++)
+		assert_int_equal(p.maps[i].key.ino, i + 1);
+	wt_snapshot_free(&p);
+	wt_snapshot_free(&c);
+	wt_snapshot_free(&o);
+	assert_null(o.maps);
+	assert_int_equal(o.maps_cap, 0);
+}
+
+/* What a report showing top rows sees, after a full sort or after sort_top. */
+static void shown(const struct wt_snapshot *s, size_t top, bool active_only, __u64 *inos, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < s->nmaps && *n < top; i++) {
+		if (active_only && !wt_mapping_active(&s->maps[i].s))
+			continue;
+		inos[(*n)++] = s->maps[i].key.ino;
+	}
+}
+
+/* Top-N order at the snapshot level: same rows, same order as a full sort, ties included. */
+static void test_sort_top_equals_sort(void **state)
+{
+	static const size_t tops[] = { 0, 1, 5, 10, 199, 200, 500 };
+
+	for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++) {
+		for (int active_only = 0; active_only < 2; active_only++) {
+			struct wt_snapshot a = { 0 }, b = { 0 };
+			__u64 ia[500], ib[500];
+			size_t na, nb;
+
+			for (__u64 ino = 0; ino < 200; ino++) {
+				struct wt_mapping_row *r = add_map(&a, 8, ino % 2, ino);
+
+				/* ties on time and count, decided by wt_begun, then by key */
+				r->s.wait.sum_ns = 1000 * (ino % 4);
+				r->s.wait.count = ino % 4 ? 2 : 0;
+				r->s.wt_begun = ino % 5 == 0 ? ino % 3 : 0;
+			}
+			for (__u32 pid = 0; pid < 50; pid++)
+				add_proc(&a, 1000 - pid, "p")->s.wait.sum_ns = pid % 3;
+			b = a;
+			b.maps = malloc(a.nmaps * sizeof(*a.maps));
+			b.procs = malloc(a.nprocs * sizeof(*a.procs));
+			memcpy(b.maps, a.maps, a.nmaps * sizeof(*a.maps));
+			memcpy(b.procs, a.procs, a.nprocs * sizeof(*a.procs));
+			wt_snapshot_sort(&a);
+			assert_int_equal(wt_snapshot_sort_top(&b, tops[t], active_only), 0);
+			shown(&a, tops[t], active_only, ia, &na);
+			shown(&b, tops[t], active_only, ib, &nb);
+			assert_int_equal(na, nb);
+			for (size_t i = 0; i < na; i++)
+				if (ia[i] != ib[i])
+					fail_msg("top %zu%s: row %zu is inode %llu, a full sort shows %llu", tops[t],
+						 active_only ? " (active)" : "", i, (unsigned long long)ib[i],
+						 (unsigned long long)ia[i]);
+			for (size_t i = 0; i < tops[t] && i < a.nprocs; i++)
+				assert_int_equal(a.procs[i].pid, b.procs[i].pid);
+			wt_snapshot_free(&a);
+			wt_snapshot_free(&b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +542,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delta_procs_and_devs, make_snapshots, free_snapshots),
 		cmocka_unit_test_setup_teardown(test_delta_from_empty, make_snapshots, free_snapshots),
 		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_delta_keys_come_and_go),
+		cmocka_unit_test(test_sort_top_equals_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
