@@ -260,11 +260,6 @@ static __s64 page_bytes(void)
 	return sz;
 }
 
-static bool mapping_active(const struct wt_mapping_stats *m)
-{
-	return m->wait.count || m->wt_begun || m->wt_ended || m->other_waits;
-}
-
 /* A file-scope metric's value on one mapping. */
 static __s64 mapping_value(enum wt_metric_id id, int member, const struct wt_mapping_stats *m, __u64 now)
 {
@@ -423,7 +418,7 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 			const struct wt_mapping_row *m = &snap->maps[i];
 
 			/* a quiet file must not take a place among the top N */
-			if (max_files != WT_ALL_FILES && !mapping_active(&m->s))
+			if (max_files != WT_ALL_FILES && !wt_mapping_active(&m->s))
 				continue;
 			taken++;
 			for (int j = 0; j < nm; j++) {

@@ -59,7 +59,7 @@ double wt_now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
+int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
 {
 	struct wt_map_fds fds = {
 		.mappings = bpf_map__fd(t->skel->maps.mappings),
@@ -68,7 +68,7 @@ int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
 		.totals = bpf_map__fd(t->skel->maps.totals),
 		.counters = bpf_map__fd(t->skel->maps.counters),
 	};
-	int e = wt_snapshot_read(s, &fds, t->skel->bss->pending_count);
+	int e = wt_snapshot_read_into(s, &fds, t->skel->bss->pending_count);
 	enum wt_method m = t->plan.ev[EV_WT_BEGIN].method;
 
 	/* Derived begins are per file (a running max); their total is the sum. */
@@ -80,6 +80,17 @@ int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
 	return e;
 }
 
+int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
+{
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	e = wt_tracer_snapshot_into(t, s);
+	if (e)
+		wt_snapshot_free(s);
+	return e;
+}
+
 static int emit(const struct wt_cli *cli, FILE *out, const struct wt_report *r)
 {
 	if (cli->json)
@@ -88,20 +99,26 @@ static int emit(const struct wt_cli *cli, FILE *out, const struct wt_report *r)
 	return ferror(out) ? -1 : 0;
 }
 
+/*
+ * Each interval reads the maps into the snapshot read two intervals ago and
+ * the delta into the last delta: at 100,000 mappings a snapshot is 60 MiB,
+ * and touching that much fresh memory every interval cost more than all
+ * the rest of the cycle.
+ */
 int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 		    const struct wt_session_hooks *hooks, char *err, size_t errlen)
 {
 	static const struct wt_session_hooks none;
-	struct wt_snapshot prev, cur;
+	struct wt_snapshot snaps[2] = {}, delta = {}, *prev = &snaps[0], *cur = &snaps[1], *tmp;
 	double start = wt_now_s(), next = start + cli->interval_s, last = start;
 	int e;
 
 	if (!hooks)
 		hooks = &none;
-	e = wt_tracer_snapshot(t, &prev);
+	e = wt_tracer_snapshot_into(t, prev);
 	if (e) {
 		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
-		return -1;
+		goto fail;
 	}
 	while (!wt_exiting) {
 		double now = wt_now_s();
@@ -112,57 +129,63 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 		if (hooks->done && hooks->done(hooks->arg))
 			break;
 		if (cli->interval_s > 0 && now >= next) {
-			struct wt_snapshot delta;
 			struct wt_report r = { .tracer = t, .snap = &delta, .interval_s = now - last,
 					       .elapsed_s = now - start, .top = cli->top };
 
-			e = wt_tracer_snapshot(t, &cur);
+			e = wt_tracer_snapshot_into(t, cur);
 			if (!e)
-				e = wt_snapshot_delta(&delta, &cur, &prev);
+				e = wt_snapshot_delta_into(&delta, cur, prev);
+			if (!e)
+				e = wt_snapshot_sort_top(&delta, cli->top, true);
 			if (e) {
 				snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
-				wt_snapshot_free(&prev);
-				return -1;
+				goto fail;
 			}
-			wt_snapshot_sort(&delta);
 			e = emit(cli, out, &r);
 			fflush(out);
-			wt_snapshot_free(&delta);
-			wt_snapshot_free(&prev);
+			tmp = prev;
 			prev = cur;
+			cur = tmp;
 			last = now;
 			next += cli->interval_s;
 			if (e) {
 				snprintf(err, errlen, "writing the report failed: %s", strerror(errno));
-				wt_snapshot_free(&prev);
-				return -1;
+				goto fail;
 			}
 			continue;
 		}
 		nanosleep(&nap, NULL);
 	}
-	wt_snapshot_free(&prev);
+	wt_snapshot_free(prev);
+	wt_snapshot_free(&delta);
 	if (hooks->before_final)
 		hooks->before_final(hooks->arg);
-	e = wt_tracer_snapshot(t, &cur);
+	e = wt_tracer_snapshot_into(t, cur);
+	if (!e)
+		e = wt_snapshot_sort_top(cur, cli->top, false);
 	if (e) {
 		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
+		wt_snapshot_free(cur);
 		return -1;
 	}
-	wt_snapshot_sort(&cur);
 	{
-		struct wt_report r = { .tracer = t, .snap = &cur, .final = true, .elapsed_s = wt_now_s() - start,
+		struct wt_report r = { .tracer = t, .snap = cur, .final = true, .elapsed_s = wt_now_s() - start,
 				       .top = cli->top, .command = hooks->command,
 				       .command_status = hooks->command_status ? *hooks->command_status : -1 };
 
 		e = emit(cli, out, &r);
 	}
-	wt_snapshot_free(&cur);
+	wt_snapshot_free(cur);
 	if (e || fflush(out)) {
 		snprintf(err, errlen, "writing the report failed: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+fail:
+	wt_snapshot_free(&snaps[0]);
+	wt_snapshot_free(&snaps[1]);
+	wt_snapshot_free(&delta);
+	return -1;
 }
 
 int wt_output_open(struct wt_output *o, const char *path, char *err, size_t errlen)
