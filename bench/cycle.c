@@ -221,7 +221,7 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 	struct wtstat_bpf *skel;
 	struct bpf_program *p;
 	struct wt_map_fds fds;
-	struct wt_snapshot prev, cur, delta;
+	struct wt_snapshot snaps[2] = {}, delta = {}, *prev = &snaps[0], *cur = &snaps[1], *tmp;
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info);
 	double *st[ST_COUNT];
@@ -278,7 +278,7 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 	bpf_obj_get_info_by_fd(fds.mappings, &info, &ilen);
 	rss_filled = status_kb("VmRSS:");
 
-	if ((e = wt_snapshot_read(&prev, &fds, 0))) {
+	if ((e = wt_snapshot_read_into(prev, &fds, 0))) {
 		fprintf(stderr, "cycle: reading the maps failed: %s\n", strerror(-e));
 		return 1;
 	}
@@ -294,16 +294,17 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			return 1;
 		}
 		t0 = now_ms();
-		e = wt_snapshot_read(&cur, &fds, 0);
+		e = wt_snapshot_read_into(cur, &fds, 0);
 		t1 = now_ms();
 		if (!e)
-			e = wt_snapshot_delta(&delta, &cur, &prev);
+			e = wt_snapshot_delta_into(&delta, cur, prev);
 		t2 = now_ms();
+		if (!e)
+			e = wt_snapshot_sort_top(&delta, top, true);
 		if (e) {
 			fprintf(stderr, "cycle: snapshot failed: %s\n", strerror(-e));
 			return 1;
 		}
-		wt_snapshot_sort(&delta);
 		t3 = now_ms();
 		wt_report_text(devnull, &rep);
 		fflush(devnull);
@@ -316,8 +317,11 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			/* the textfile holds cumulative counters: built from cur, in report order */
 			struct wt_metric_set set;
 
-			wt_snapshot_sort(&cur);
-			if (wt_metrics_build(&set, &cur, &t, prom_files ? (size_t)prom_files : WT_ALL_FILES, r + 1.0) ||
+			if (prom_files)
+				e = wt_snapshot_sort_top(cur, prom_files, true);
+			else
+				wt_snapshot_sort(cur);
+			if (e || wt_metrics_build(&set, cur, &t, prom_files ? (size_t)prom_files : WT_ALL_FILES, r + 1.0) ||
 			    wt_prom_write_textfile(promdir, "wtstat.prom", &set, err, sizeof(err))) {
 				fprintf(stderr, "cycle: Prometheus file: %s\n", err);
 				return 1;
@@ -325,16 +329,16 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			wt_metrics_free(&set);
 		}
 #endif
-		wt_snapshot_free(&delta);
-		wt_snapshot_free(&prev);
+		tmp = prev;
 		prev = cur;
+		cur = tmp;
 		t6 = now_ms();
 		st[ST_READ][r] = t1 - t0;
 		st[ST_DELTA][r] = t2 - t1;
 		st[ST_SORT][r] = t3 - t2;
 		st[ST_TEXT][r] = t4 - t3;
 		st[ST_JSON][r] = t5 - t4;
-		st[ST_PROM][r] = t6 - t5;	/* with the two frees: under 1% of it */
+		st[ST_PROM][r] = t6 - t5;
 		st[ST_TOTAL][r] = t6 - t0;
 	}
 	rss_end = status_kb("VmRSS:");
@@ -368,7 +372,9 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 	printf("\"map\":{\"max_entries\":%u,\"key_size\":%u,\"value_size\":%u,\"bytes_memlock\":%lld,"
 	       "\"all_maps_bytes_memlock\":%lld}}\n",
 	       info.max_entries, info.key_size, info.value_size, memlock_maps, memlock_all);
-	wt_snapshot_free(&prev);
+	wt_snapshot_free(&snaps[0]);
+	wt_snapshot_free(&snaps[1]);
+	wt_snapshot_free(&delta);
 	wtstat_bpf__destroy(skel);
 	return 0;
 }
