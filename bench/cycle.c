@@ -2,7 +2,7 @@
 /*
  * cycle: the user-space side of wtstat under load.
  *
- *   cycle [--mappings N] [--procs N] [--reps R] [--top N] [--prom-files N|all]
+ *   cycle [--mappings N] [--procs N] [--reps R] [--top N] [--prom-files N|all] [--serial]
  *     Creates wtstat's maps (the real BPF object, every program left
  *     unloaded) with room for N mappings, as --max-mappings N would, fills
  *     them with N synthetic files, then times R interval cycles exactly as
@@ -13,7 +13,10 @@
  *     export's --per-file default, or every active file with "all"). Between cycles every
  *     entry's counters move (outside the timed part), so each delta is a
  *     real one. Prints one JSON object: per-cycle and per-stage times, RSS,
- *     and the BPF map memory.
+ *     and the BPF map memory. The loop takes the mappings' delta while a
+ *     second thread still reads them, so "read" holds both and "delta"
+ *     only the processes and devices; --serial reads, then takes the
+ *     delta, to time the two apart.
  *
  *   cycle inject --pid PID [--mappings N] [--period S]
  *     Adds N synthetic mappings to the maps of a running wtstat (found
@@ -211,10 +214,35 @@ static void print_stat(const char *key, double *v, int n, const char *sep)
 	       n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0], v[n - 1], sep);
 }
 
+/*
+ * The overlapped read and delta must give what reading, then taking the
+ * delta gives: checked once per run on the same snapshots.
+ */
+static int same_as_serial(const struct wt_snapshot *got, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+{
+	struct wt_snapshot want = {};
+	int bad;
+
+	if (wt_snapshot_delta_into(&want, cur, prev)) {
+		fprintf(stderr, "cycle: check: out of memory\n");
+		return -ENOMEM;
+	}
+	bad = got->nmaps != want.nmaps || got->nprocs != want.nprocs || got->ndevs != want.ndevs ||
+	      memcmp(&got->totals, &want.totals, sizeof(want.totals)) ||
+	      memcmp(got->counters, want.counters, sizeof(want.counters)) ||
+	      memcmp(got->maps, want.maps, want.nmaps * sizeof(*want.maps)) ||
+	      memcmp(got->procs, want.procs, want.nprocs * sizeof(*want.procs)) ||
+	      memcmp(got->devs, want.devs, want.ndevs * sizeof(*want.devs));
+	wt_snapshot_free(&want);
+	if (bad)
+		fprintf(stderr, "cycle: check: the overlapped read and delta differ from read, then delta\n");
+	return bad ? -EINVAL : 0;
+}
+
 enum { ST_READ, ST_DELTA, ST_SORT, ST_TEXT, ST_JSON, ST_PROM, ST_TOTAL, ST_COUNT };
 static const char *const stage_names[ST_COUNT] = { "read", "delta", "sort", "text", "json", "prom", "total" };
 
-static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, long prom_files)
+static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, long prom_files, int serial)
 {
 	struct wt_config cfg = {};
 	struct wt_tracer t;
@@ -294,11 +322,28 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			return 1;
 		}
 		t0 = now_ms();
-		e = wt_snapshot_read_into(cur, &fds, 0);
-		t1 = now_ms();
-		if (!e)
-			e = wt_snapshot_delta_into(&delta, cur, prev);
+		if (serial) {
+			e = wt_snapshot_read_into(cur, &fds, 0);
+			t1 = now_ms();
+			if (!e)
+				e = wt_snapshot_delta_into(&delta, cur, prev);
+		} else {
+			/* the mappings' delta overlaps their read: one figure for both */
+			e = wt_snapshot_next(cur, prev, &delta, &fds, 0, false);
+			t1 = now_ms();
+		}
 		t2 = now_ms();
+		if (!e && !r && !serial) {
+			/* outside the timed part: the clock restarts after it */
+			double c0 = now_ms();
+
+			if (same_as_serial(&delta, cur, prev))
+				return 1;
+			t0 += now_ms() - c0;
+			t1 += now_ms() - c0;
+			t2 = now_ms();
+		}
+
 		if (!e)
 			e = wt_snapshot_sort_top(&delta, top, true);
 		if (e) {
@@ -342,7 +387,8 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		st[ST_TOTAL][r] = t6 - t0;
 	}
 	rss_end = status_kb("VmRSS:");
-	printf("{\"mappings\":%u,\"procs\":%u,\"reps\":%d,\"top\":%u,", nmaps, nprocs, reps, top);
+	printf("{\"mappings\":%u,\"procs\":%u,\"reps\":%d,\"top\":%u,\"serial\":%s,", nmaps, nprocs, reps, top,
+	       serial ? "true" : "false");
 	printf("\"cycle_ms\":{");
 	for (int i = 0; i < ST_COUNT; i++)
 		print_stat(stage_names[i], st[i], reps, i + 1 < ST_COUNT ? "," : "");
@@ -452,7 +498,7 @@ static int cmd_inject(int pid, unsigned n, double period)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: cycle [--mappings N] [--procs N] [--reps R] [--top N] [--prom-files N|all]\n"
+	fprintf(stderr, "usage: cycle [--mappings N] [--procs N] [--reps R] [--top N] [--prom-files N|all] [--serial]\n"
 			"       cycle inject --pid PID [--mappings N] [--period S]\n");
 	exit(2);
 }
@@ -461,7 +507,7 @@ int main(int argc, char **argv)
 {
 	unsigned nmaps = 10000, nprocs = 1000, top = 10;
 	long prom_files = 5;	/* wtstat export's default --per-file */
-	int reps = 7, pid = 0, inject = 0;
+	int reps = 7, pid = 0, inject = 0, serial = 0;
 	double period = 1;
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -470,6 +516,8 @@ int main(int argc, char **argv)
 
 		if (i == 1 && !strcmp(a, "inject"))
 			inject = 1;
+		else if (!strcmp(a, "--serial"))
+			serial = 1;
 		else if (!v)
 			usage();
 		else if (!strcmp(a, "--mappings") && atoi(v) > 0)
@@ -497,5 +545,5 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet);
 	if (inject)
 		return pid ? cmd_inject(pid, nmaps, period) : (usage(), 2);
-	return cmd_cycle(nmaps, nprocs, reps, top, prom_files);
+	return cmd_cycle(nmaps, nprocs, reps, top, prom_files, serial);
 }

@@ -22,25 +22,25 @@
 #define TEXTFILE_NAME "wtstat.prom"
 #define DEFAULT_INTERVAL_S 15.0
 
-static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, double elapsed, char *err, size_t errlen)
+/* snap: kept from one interval to the next, so its memory is reused */
+static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, struct wt_snapshot *snap,
+		      double elapsed, char *err, size_t errlen)
 {
-	struct wt_snapshot snap;
 	struct wt_metric_set set;
-	int e = wt_tracer_snapshot(t, &snap);
+	int e = wt_tracer_snapshot_into(t, snap);
 
 	if (e) {
 		snprintf(err, errlen, "reading BPF maps failed: %s", strerror(-e));
 		return -1;
 	}
-	wt_snapshot_sort(&snap);	/* the top files by wait time get series */
-	if (wt_metrics_build(&set, &snap, t, cli->per_file, elapsed)) {
-		wt_snapshot_free(&snap);
+	/* the top files by wait time get series: only they need ordering */
+	if (wt_snapshot_sort_top(snap, cli->per_file, true) ||
+	    wt_metrics_build(&set, snap, t, cli->per_file, elapsed)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	e = wt_prom_write_textfile(cli->textfile_dir, TEXTFILE_NAME, &set, err, errlen);
 	wt_metrics_free(&set);
-	wt_snapshot_free(&snap);
 	return e;
 }
 
@@ -48,6 +48,7 @@ int wt_cmd_export(struct wt_cli *cli)
 {
 	double interval = cli->interval_s > 0 ? cli->interval_s : DEFAULT_INTERVAL_S, start, next;
 	bool failing = false;
+	struct wt_snapshot snap = {};
 	struct wt_tracer t;
 	struct stat st;
 	char err[512];
@@ -67,8 +68,9 @@ int wt_cmd_export(struct wt_cli *cli)
 	wt_print_attach_summary(&t, stderr);
 	start = wt_now_s();
 	/* the first file at once: a directory we cannot write is a setup error */
-	if (write_once(cli, &t, 0, err, sizeof(err))) {
+	if (write_once(cli, &t, &snap, 0, err, sizeof(err))) {
 		wt_tracer_stop(&t);
+		wt_snapshot_free(&snap);
 		fprintf(stderr, "wtstat: export: %s\n", err);
 		return WT_EXIT_USAGE;
 	}
@@ -86,7 +88,7 @@ int wt_cmd_export(struct wt_cli *cli)
 			continue;
 		}
 		/* a full disk or a vanished directory may heal: say so once, go on */
-		if (write_once(cli, &t, now - start, err, sizeof(err))) {
+		if (write_once(cli, &t, &snap, now - start, err, sizeof(err))) {
 			if (!failing)
 				fprintf(stderr, "wtstat: export: %s (will retry every interval)\n", err);
 			failing = true;
@@ -98,11 +100,13 @@ int wt_cmd_export(struct wt_cli *cli)
 			next += interval;
 	}
 	/* the last numbers before detaching, so a final scrape sees them */
-	if (write_once(cli, &t, wt_now_s() - start, err, sizeof(err))) {
+	if (write_once(cli, &t, &snap, wt_now_s() - start, err, sizeof(err))) {
 		wt_tracer_stop(&t);
+		wt_snapshot_free(&snap);
 		fprintf(stderr, "wtstat: export: final write: %s\n", err);
 		return 1;
 	}
 	wt_tracer_stop(&t);
+	wt_snapshot_free(&snap);
 	return 0;
 }

@@ -59,7 +59,7 @@ double wt_now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
+static struct wt_map_fds tracer_fds(const struct wt_tracer *t)
 {
 	struct wt_map_fds fds = {
 		.mappings = bpf_map__fd(t->skel->maps.mappings),
@@ -68,15 +68,25 @@ int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
 		.totals = bpf_map__fd(t->skel->maps.totals),
 		.counters = bpf_map__fd(t->skel->maps.counters),
 	};
-	int e = wt_snapshot_read_into(s, &fds, t->skel->bss->pending_count);
+
+	return fds;
+}
+
+/* Derived begins are per file (a running max); their total is the sum. */
+static bool begun_summed(const struct wt_tracer *t)
+{
 	enum wt_method m = t->plan.ev[EV_WT_BEGIN].method;
 
-	/* Derived begins are per file (a running max); their total is the sum. */
-	if (!e && m != M_FENTRY && m != M_KPROBE) {
-		s->totals.wt_begun = 0;
-		for (size_t i = 0; i < s->nmaps; i++)
-			s->totals.wt_begun += s->maps[i].s.wt_begun;
-	}
+	return m != M_FENTRY && m != M_KPROBE;
+}
+
+int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
+{
+	struct wt_map_fds fds = tracer_fds(t);
+	int e = wt_snapshot_read_into(s, &fds, t->skel->bss->pending_count);
+
+	if (!e && begun_summed(t))
+		wt_snapshot_sum_begun(s);
 	return e;
 }
 
@@ -132,9 +142,9 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 			struct wt_report r = { .tracer = t, .snap = &delta, .interval_s = now - last,
 					       .elapsed_s = now - start, .top = cli->top };
 
-			e = wt_tracer_snapshot_into(t, cur);
-			if (!e)
-				e = wt_snapshot_delta_into(&delta, cur, prev);
+			struct wt_map_fds fds = tracer_fds(t);
+
+			e = wt_snapshot_next(cur, prev, &delta, &fds, t->skel->bss->pending_count, begun_summed(t));
 			if (!e)
 				e = wt_snapshot_sort_top(&delta, cli->top, true);
 			if (e) {

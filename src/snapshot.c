@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +36,34 @@ static int ensure_rows(void **rows, size_t *cap, size_t want, size_t rowsz)
 	return 0;
 }
 
+/* How far a reader thread has got: rows before `ready` are final. */
+struct progress {
+	pthread_mutex_t lock;
+	pthread_cond_t moved;
+	size_t ready;
+	bool done;
+};
+
+static void publish(struct progress *pr, size_t ready, bool done)
+{
+	if (!pr)
+		return;
+	pthread_mutex_lock(&pr->lock);
+	pr->ready = ready;
+	pr->done = done;
+	pthread_cond_signal(&pr->moved);
+	pthread_mutex_unlock(&pr->lock);
+}
+
 /*
  * Reads a whole hash map into *rows (capacity *cap, grown to max_entries
  * when smaller): rows of rowsz bytes, key at offset 0 and value at voff
  * (the row structs pad between them), with the batch API (one system call
- * per chunk) and a per-key fallback for kernels without it.
+ * per chunk) and a per-key fallback for kernels without it. With pr, each
+ * chunk is published as it lands (and the end, whatever the outcome).
  */
 static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
-		     void **rows_io, size_t *cap, size_t *n_out)
+		     void **rows_io, size_t *cap, size_t *n_out, struct progress *pr)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), max, count;
@@ -52,12 +73,16 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 	int err;
 
 	*n_out = 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
+	keys = NULL;
+	out = NULL;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto done;
+	}
 	max = info.max_entries ? info.max_entries : 1;
 	err = ensure_rows(rows_io, cap, max, rowsz);
 	if (err)
-		return err;
+		goto done;
 	rows = *rows_io;
 	keys = malloc(READ_CHUNK * (ksz + vsz));
 	out = malloc(ksz > 8 ? ksz : 8);
@@ -79,13 +104,15 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 			memcpy(rows + n * rowsz, keys + i * ksz, ksz);
 			memcpy(rows + n * rowsz + voff, vals + i * vsz, vsz);
 		}
+		publish(pr, n, false);
 		if (err) {	/* ENOENT: that was the last batch */
 			err = 0;
 			break;
 		}
 		in = out;	/* the kernel reads the token before it writes the next */
 	}
-	if (err == -EINVAL || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP) {
+	/* no batch support shows at the first call, before any row is out */
+	if (!n && (err == -EINVAL || err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP)) {
 		void *prev = NULL, *key = keys;
 
 		n = 0;
@@ -104,6 +131,7 @@ done:
 	free(out);
 	if (!err)
 		*n_out = n;
+	publish(pr, n, true);
 	return err;
 }
 
@@ -147,13 +175,12 @@ static void clear_keeping_memory(struct wt_snapshot *s)
 	*s = keep;
 }
 
-int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
+/* Everything but the keyed rows: totals, counters, clocks. */
+static int read_globals(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u32 zero = 0;
-	int err;
 
-	clear_keeping_memory(s);
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	s->mono_ns = mono_now();
@@ -171,18 +198,45 @@ int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, _
 				s->counters[c] += percpu[i];
 		}
 	}
-#define READ_ROWS(fd, type, keyfield, rows, cap, n)					\
+	return 0;
+}
+
+#define READ_ROWS(fd, type, keyfield, rows, cap, n, pr)					\
 	read_hash(fd, sizeof(((type *)0)->keyfield), sizeof(((type *)0)->s),		\
-		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n)
-	err = READ_ROWS(fds->mappings, struct wt_mapping_row, key, &s->maps, &s->maps_cap, &s->nmaps);
+		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n, pr)
+
+static int read_maps(struct wt_snapshot *s, const struct wt_map_fds *fds, struct progress *pr)
+{
+	return READ_ROWS(fds->mappings, struct wt_mapping_row, key, &s->maps, &s->maps_cap, &s->nmaps, pr);
+}
+
+static int read_procs_devs(struct wt_snapshot *s, const struct wt_map_fds *fds)
+{
+	int err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->procs, &s->procs_cap, &s->nprocs, NULL);
+
+	return err ? err : READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->devs, &s->devs_cap, &s->ndevs, NULL);
+}
+
+int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
+{
+	int err;
+
+	clear_keeping_memory(s);
+	err = read_globals(s, fds, pending);
 	if (!err)
-		err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->procs, &s->procs_cap, &s->nprocs);
+		err = read_maps(s, fds, NULL);
 	if (!err)
-		err = READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->devs, &s->devs_cap, &s->ndevs);
-#undef READ_ROWS
+		err = read_procs_devs(s, fds);
 	if (err)
 		s->nmaps = s->nprocs = s->ndevs = 0;
 	return err;
+}
+
+void wt_snapshot_sum_begun(struct wt_snapshot *s)
+{
+	s->totals.wt_begun = 0;
+	for (size_t i = 0; i < s->nmaps; i++)
+		s->totals.wt_begun += s->maps[i].s.wt_begun;
 }
 
 int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
@@ -382,17 +436,8 @@ static void mapping_delta(struct wt_mapping_stats *o, const struct wt_mapping_st
 	o->stable_ns = dsub(wt_stable_time_ns(c, cur_mono), wt_stable_time_ns(p, prev_mono));
 }
 
-int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+static void delta_globals(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev)
 {
-	struct finder fm = { .rows = (const char *)prev->maps, .n = prev->nmaps, .kind = &mapping_kind,
-			     .ix = &prev->maps_ix };
-	struct finder fp = { .rows = (const char *)prev->procs, .n = prev->nprocs, .kind = &proc_kind,
-			     .ix = &prev->procs_ix };
-	struct finder fd = { .rows = (const char *)prev->devs, .n = prev->ndevs, .kind = &dev_kind,
-			     .ix = &prev->devs_ix };
-	int err;
-
-	clear_keeping_memory(out);
 	out->mono_ns = cur->mono_ns;
 	out->pending = cur->pending;
 	out->kernel_nr_dirty = cur->kernel_nr_dirty;
@@ -405,29 +450,43 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 	out->totals.wt_ended = dsub(cur->totals.wt_ended, prev->totals.wt_ended);
 	for (int i = 0; i < WT_COUNTER_MAX; i++)
 		out->counters[i] = dsub(cur->counters[i], prev->counters[i]);
+}
 
-	if (ensure_rows((void **)&out->maps, &out->maps_cap, cur->nmaps, sizeof(*out->maps)) ||
-	    ensure_rows((void **)&out->procs, &out->procs_cap, cur->nprocs, sizeof(*out->procs)) ||
+#define FINDER(snap, ROWS, N, KIND, IX) \
+	{ .rows = (const char *)(snap)->ROWS, .n = (snap)->N, .kind = &(KIND), .ix = &(snap)->IX }
+
+/* out->maps[i] = cur->maps[i] - its row in prev (out has room for it) */
+static int delta_map_row(struct wt_snapshot *out, const struct wt_snapshot *cur, const struct wt_snapshot *prev,
+			 struct finder *fm, size_t i)
+{
+	const struct wt_mapping_row *p;
+	struct wt_mapping_row *o = &out->maps[i];
+	int err = find_prev(fm, &cur->maps[i], (const void **)&p);
+
+	if (err)
+		return err;
+	mapping_delta(&o->s, &cur->maps[i].s, p ? &p->s : NULL, prev->mono_ns, cur->mono_ns);
+	if (!p)
+		o->s.stable_ns = wt_stable_time_ns(&cur->maps[i].s, cur->mono_ns);
+	o->key = cur->maps[i].key;
+	return 0;
+}
+
+static int delta_procs_devs(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+{
+	struct finder fp = FINDER(prev, procs, nprocs, proc_kind, procs_ix);
+	struct finder fd = FINDER(prev, devs, ndevs, dev_kind, devs_ix);
+	int err;
+
+	if (ensure_rows((void **)&out->procs, &out->procs_cap, cur->nprocs, sizeof(*out->procs)) ||
 	    ensure_rows((void **)&out->devs, &out->devs_cap, cur->ndevs, sizeof(*out->devs)))
 		return -ENOMEM;
-	for (size_t i = 0; i < cur->nmaps; i++) {
-		const struct wt_mapping_row *p;
-		struct wt_mapping_row *o = &out->maps[out->nmaps];
-
-		if ((err = find_prev(&fm, &cur->maps[i], (const void **)&p)))
-			goto fail;
-		mapping_delta(&o->s, &cur->maps[i].s, p ? &p->s : NULL, prev->mono_ns, cur->mono_ns);
-		if (!p)
-			o->s.stable_ns = wt_stable_time_ns(&cur->maps[i].s, cur->mono_ns);
-		o->key = cur->maps[i].key;
-		out->nmaps++;
-	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
 		const struct wt_proc_row *p;
 		struct wt_proc_row *o = &out->procs[out->nprocs];
 
 		if ((err = find_prev(&fp, &cur->procs[i], (const void **)&p)))
-			goto fail;
+			return err;
 		*o = cur->procs[i];
 		wt_hist_sub(&o->s.wait, &cur->procs[i].s.wait, p ? &p->s.wait : NULL);
 		wt_hist_sub(&o->s.throttle, &cur->procs[i].s.throttle, p ? &p->s.throttle : NULL);
@@ -442,7 +501,7 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 		struct wt_dev_row *o = &out->devs[out->ndevs];
 
 		if ((err = find_prev(&fd, &cur->devs[i], (const void **)&p)))
-			goto fail;
+			return err;
 		*o = cur->devs[i];
 		wt_hist_sub(&o->s.wait, &cur->devs[i].s.wait, p ? &p->s.wait : NULL);
 		wt_hist_sub(&o->s.throttle, &cur->devs[i].s.throttle, p ? &p->s.throttle : NULL);
@@ -454,8 +513,105 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 		out->ndevs++;
 	}
 	return 0;
-fail:
-	out->nmaps = out->nprocs = out->ndevs = 0;
+}
+
+int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev)
+{
+	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
+	int err = 0;
+
+	clear_keeping_memory(out);
+	delta_globals(out, cur, prev);
+	if (ensure_rows((void **)&out->maps, &out->maps_cap, cur->nmaps, sizeof(*out->maps)))
+		return -ENOMEM;
+	for (size_t i = 0; i < cur->nmaps && !err; i++)
+		err = delta_map_row(out, cur, prev, &fm, i);
+	out->nmaps = err ? 0 : cur->nmaps;
+	if (!err)
+		err = delta_procs_devs(out, cur, prev);
+	if (err)
+		out->nmaps = out->nprocs = out->ndevs = 0;
+	return err;
+}
+
+struct map_reader {
+	struct wt_snapshot *s;
+	const struct wt_map_fds *fds;
+	struct progress pr;
+	int err;
+};
+
+static void *map_reader_run(void *arg)
+{
+	struct map_reader *r = arg;
+
+	r->err = read_maps(r->s, r->fds, &r->pr);
+	return NULL;
+}
+
+/*
+ * Reading the mappings is mostly the kernel's time (its per-element work
+ * for the batch), the delta all ours: a second thread reads while this
+ * one takes the delta of each chunk as it lands, still in the cache.
+ */
+int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct wt_snapshot *out,
+		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun)
+{
+	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
+	struct map_reader r = { .s = cur, .fds = fds,
+				.pr = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER } };
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	pthread_t th;
+	bool threaded;
+	size_t i = 0;
+	int err;
+
+	clear_keeping_memory(cur);
+	clear_keeping_memory(out);
+	err = read_globals(cur, fds, pending);
+	if (err)
+		return err;
+	/* both row arrays at full size first: the reader must not move them */
+	if (bpf_obj_get_info_by_fd(fds->mappings, &info, &len))
+		return -errno;
+	if (ensure_rows((void **)&cur->maps, &cur->maps_cap, info.max_entries, sizeof(*cur->maps)) ||
+	    ensure_rows((void **)&out->maps, &out->maps_cap, info.max_entries, sizeof(*out->maps)))
+		return -ENOMEM;
+	threaded = !pthread_create(&th, NULL, map_reader_run, &r);
+	if (!threaded)
+		map_reader_run(&r);
+	for (;;) {
+		size_t ready;
+		bool done;
+
+		pthread_mutex_lock(&r.pr.lock);
+		while (r.pr.ready == i && !r.pr.done)
+			pthread_cond_wait(&r.pr.moved, &r.pr.lock);
+		ready = r.pr.ready;
+		done = r.pr.done;
+		pthread_mutex_unlock(&r.pr.lock);
+		for (; i < ready && !err; i++)
+			err = delta_map_row(out, cur, prev, &fm, i);
+		if (err || (done && i == ready))
+			break;
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	err = r.err ? r.err : err;
+	if (!err)
+		err = read_procs_devs(cur, fds);
+	if (!err && sum_begun)
+		wt_snapshot_sum_begun(cur);
+	if (!err) {
+		out->nmaps = cur->nmaps;
+		delta_globals(out, cur, prev);
+		err = delta_procs_devs(out, cur, prev);
+	}
+	if (err) {
+		cur->nmaps = cur->nprocs = cur->ndevs = 0;
+		out->nmaps = out->nprocs = out->ndevs = 0;
+	}
 	return err;
 }
 

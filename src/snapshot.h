@@ -64,6 +64,19 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 /* The same into out, which is zeroed or an earlier snapshot: its memory is reused. */
 int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev);
 
+/*
+ * One interval: reads cur (as wt_snapshot_read_into) and sets out = cur -
+ * prev (as wt_snapshot_delta_into), taking the delta of the mappings while
+ * a second thread is still reading them. sum_begun: cur's total
+ * writethrough begins are the sum over its mappings (derived begins are
+ * per file). cur, prev and out are three different snapshots.
+ */
+int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct wt_snapshot *out,
+		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun);
+
+/* totals.wt_begun = the sum over the mappings */
+void wt_snapshot_sum_begun(struct wt_snapshot *s);
+
 /* Time a mapping has spent in stable mode up to now_ns. */
 __u64 wt_stable_time_ns(const struct wt_mapping_stats *s, __u64 now_ns);
 
