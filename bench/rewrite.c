@@ -15,7 +15,9 @@
  *
  * Sets up the file, prints "ready dev=MAJ:MIN ino=N file=PATH", then takes
  * commands on stdin, one per line, and answers each with one JSON line:
- *   run N        N writes, timed: {"writes":N,"wall_ns":..,"user_ns":..,...}
+ *   run N        N writes, timed: {"writes":N,"wall_ns":..,"user_ns":..,...,
+ *                "writer_run_ns":..,"writer_runq_ns":..} (the writer thread's
+ *                time on a CPU, and runnable but waiting for one)
  *   seconds S    as many writes as fit in S seconds (to size N)
  *   quit         (or end of stdin, SIGINT, SIGTERM): clean up and exit
  * Tracers are attached and detached between runs, so one file, one page
@@ -79,6 +81,29 @@ static uint64_t tv_ns(struct timeval tv)
 	return tv.tv_sec * 1000000000ULL + tv.tv_usec * 1000ULL;
 }
 
+/*
+ * The calling thread's /proc schedstat: time on a CPU and time spent
+ * runnable but waiting for one (both ns). The second is what other load
+ * on the machine adds to a run's wall time directly; it is zero on an
+ * idle machine whatever the tracer does.
+ */
+static int thread_schedstat(uint64_t *run_ns, uint64_t *wait_ns)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+	unsigned long long r, w;
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%llu %llu", &r, &w) == 2;
+	fclose(f);
+	if (!ok)
+		return -1;
+	*run_ns = r;
+	*wait_ns = w;
+	return 0;
+}
+
 static void *flusher(void *arg)
 {
 	struct pass *p = arg;
@@ -139,8 +164,8 @@ static int one_pass(int fd, unsigned pages, int mode, unsigned long long n, doub
 			  .max_writes = n, .seconds = secs };
 	struct rusage r0, r1;
 	pthread_t th;
-	uint64_t t0, t1;
-	int err;
+	uint64_t t0, t1, run0 = 0, run1 = 0, wait0 = 0, wait1 = 0;
+	int err, sched;
 
 	/* start clean: nothing dirty or under writeback from the last run */
 	if (fsync(fd))
@@ -150,9 +175,11 @@ static int one_pass(int fd, unsigned pages, int mode, unsigned long long n, doub
 	if (with_flusher && pthread_create(&th, NULL, flusher, &p))
 		return -EAGAIN;
 	getrusage(RUSAGE_SELF, &r0);
+	sched = thread_schedstat(&run0, &wait0);
 	t0 = now_ns();
 	err = writer(&p, buf);
 	t1 = now_ns();
+	sched |= thread_schedstat(&run1, &wait1);
 	getrusage(RUSAGE_SELF, &r1);
 	atomic_store(&p.done, true);
 	if (with_flusher)
@@ -163,10 +190,16 @@ static int one_pass(int fd, unsigned pages, int mode, unsigned long long n, doub
 		return -(err ? err : p.err);
 	}
 	printf("{\"writes\":%llu,\"wall_ns\":%llu,\"writes_per_s\":%.1f,\"flushes\":%llu,"
-	       "\"user_ns\":%llu,\"sys_ns\":%llu}\n",
+	       "\"user_ns\":%llu,\"sys_ns\":%llu",
 	       p.writes, (unsigned long long)(t1 - t0), p.writes / ((t1 - t0) / 1e9), p.flushes,
 	       (unsigned long long)(tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime)),
 	       (unsigned long long)(tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime)));
+	/* the writer thread only: on-CPU time, and time it was runnable
+	 * but other tasks had the CPUs */
+	if (!sched)
+		printf(",\"writer_run_ns\":%llu,\"writer_runq_ns\":%llu", (unsigned long long)(run1 - run0),
+		       (unsigned long long)(wait1 - wait0));
+	printf("}\n");
 	fflush(stdout);
 	return 0;
 }

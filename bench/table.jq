@@ -36,7 +36,10 @@ cost_table(.per_event_cost.tracepoint_path),
 	+ "\(.value.wtstat.ratio_to_untraced | s | pad(26)) \(.value.bpftrace.ratio_to_untraced | s)",
 	"  \("" | pad(16)) \("CPU time" | lpad(8))  \(.value.untraced.cpu_ms | s | pad(24)) "
 	+ "\(.value.wtstat.cpu_ratio_to_untraced | s | pad(26)) \(.value.bpftrace.cpu_ratio_to_untraced | s)"
-	+ "   (CPU pressure \(.value.cpu_pressure.median // null | if . == null then "-" else (. * 100 | num) + "%" end), \(.value.rounds) rounds)"),
+	+ "   (CPU pressure \(.value.cpu_pressure.median // null | if . == null then "-" else (. * 100 | num) + "%" end), \(.value.rounds) rounds)",
+	"  \("" | pad(16)) \("less rq" | lpad(8))  \(.value.untraced.corrected_ms | s | pad(24)) "
+	+ "\(.value.wtstat.corrected_ratio_to_untraced | s | pad(26)) \(.value.bpftrace.corrected_ratio_to_untraced | s)"
+	+ "   (judged; wtstat's 95% interval of the median \(.value.wtstat.corrected_ratio_to_untraced.ci95 // null | if . == null then "-" else map(num) | join("..") end); writer runnable but waiting for a CPU \(.value.untraced.writer_runq_share.median // null | if . == null then "-" else (. * 100 | num) + "%" end) of untraced wall time)"),
 "",
 "3. user space",
 "  one interval cycle (read maps, delta, sort, text, JSON, Prometheus file):",
@@ -51,6 +54,6 @@ cost_table(.per_event_cost.tracepoint_path),
 	else "    \(.key | pad(9)) \(.value.cpu_percent_of_one_core | num)% of one core over \(.value.wall_s) s; RSS \(.value.rss_kb / 1024 | num) MiB (peak \(.value.peak_rss_kb / 1024 | num)); BPF maps \(.value.bpf_maps_bytes_memlock / 1048576 | num) MiB" end),
 "",
 "targets:",
-(.targets[] | "  [\(if .met == true then "met " elif .met == false then "MISS" else "n/a " end)] \(.what): \(if .value == null then .by else "\(.value | num)\(if .unit == "x" then "x" else " " + .unit end) (limit \(.op) \(.limit)\(if .unit == "x" then "x" else " " + .unit end))\(if .met == false then ", missed by " + .by else "" end)" end)"),
+(.targets[] | "  [\(if .met == true then "met " elif .met == false then "MISS" else "n/a " end)] \(.what): \(if .value == null then .by else "\(.value | num)\(if .unit == "x" then "x" else " " + .unit end)\(if .ci95 then " (95% interval \(.ci95 | map(num) | join(".."))\(.unit))" else "" end) (limit \(.op) \(.limit)\(if .unit == "x" then "x" else " " + .unit end))\(if .met == false then ", missed by " + .by elif .met == null then ": " + .by else "" end)" end)"),
 "",
 .summary
