@@ -291,11 +291,25 @@ static __s64 mapping_value(enum wt_metric_id id, int member, const struct wt_map
 	}
 }
 
-/* A total-scope metric: from the totals and counters, or summed over mappings. */
-static __s64 total_value(enum wt_metric_id id, int member, const struct wt_snapshot *s)
-{
-	__s64 sum = 0;
+/* Totals the model sums over every mapping, shown or not: one pass for all. */
+struct mapping_sums {
+	__s64 stable_ns, sets, clears;
+};
 
+static void sum_mappings(struct mapping_sums *m, const struct wt_snapshot *s)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < s->nmaps; i++) {
+		m->stable_ns += mapping_value(WT_M_STABLE_TIME, -1, &s->maps[i].s, s->mono_ns);
+		m->sets += mapping_value(WT_M_STABLE_TRANSITIONS, 0, &s->maps[i].s, s->mono_ns);
+		m->clears += mapping_value(WT_M_STABLE_TRANSITIONS, 1, &s->maps[i].s, s->mono_ns);
+	}
+}
+
+/* A total-scope metric: from the totals and counters, or summed over mappings. */
+static __s64 total_value(enum wt_metric_id id, int member, const struct wt_snapshot *s,
+			 const struct mapping_sums *sums)
+{
 	switch (id) {
 	case WT_M_OTHER_WAIT:
 		return s->counters[WT_CNT_WAIT_OTHER];
@@ -314,11 +328,10 @@ static __s64 total_value(enum wt_metric_id id, int member, const struct wt_snaps
 	case WT_M_WT_WRITE_CALLS:
 		return s->counters[WT_CNT_WT_WRITE_CALLS];
 	case WT_M_STABLE_TIME:
-	case WT_M_STABLE_TRANSITIONS:
 		/* as the report JSON's totals.stable: every mapping, shown or not */
-		for (size_t i = 0; i < s->nmaps; i++)
-			sum += mapping_value(id, member, &s->maps[i].s, s->mono_ns);
-		return sum;
+		return sums->stable_ns;
+	case WT_M_STABLE_TRANSITIONS:
+		return member ? sums->clears : sums->sets;
 	case WT_M_ANOMALIES:
 	case WT_M_DROPPED:
 	case WT_M_MEASUREMENT:
@@ -353,7 +366,7 @@ static __s64 device_value(enum wt_metric_id id, const struct wt_dev_stats *d)
 }
 
 static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, const struct wt_snapshot *snap,
-		     const struct wt_tracer *t, size_t max_files)
+		     const struct mapping_sums *sums, const struct wt_tracer *t, size_t max_files)
 {
 	int members[WT_COUNTER_MAX + EV_COUNT], nm = 1;
 	struct wt_sample *s;
@@ -383,7 +396,7 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 			if (d->kind == WT_KIND_HISTOGRAM)
 				s->hist = d->id == WT_M_DIRTY_THROTTLE ? &snap->totals.throttle : &snap->totals.wait;
 			else
-				s->value = total_value(d->id, members[i], snap);
+				s->value = total_value(d->id, members[i], snap, sums);
 		}
 	}
 	if (d->scopes & WT_SCOPE_BIT(WT_SCOPE_DEVICE)) {
@@ -441,10 +454,13 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 int wt_metrics_build(struct wt_metric_set *set, const struct wt_snapshot *snap,
 		     const struct wt_tracer *t, size_t max_files, double elapsed_s)
 {
+	struct mapping_sums sums;
+
 	memset(set, 0, sizeof(*set));
 	set->elapsed_s = elapsed_s;
+	sum_mappings(&sums, snap);
 	for (int i = 0; i < WT_M_COUNT; i++) {
-		if (build_def(set, &defs[i], snap, t, max_files)) {
+		if (build_def(set, &defs[i], snap, &sums, t, max_files)) {
 			wt_metrics_free(set);
 			return -ENOMEM;
 		}
