@@ -252,10 +252,40 @@ static void test_textfile_atomic(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Totals summed over every mapping, quiet ones and ones without their own
+ * series included: stable time (closed plus still open) and transitions.
+ */
+static void test_totals_over_all_mappings(void **state)
+{
+	struct wt_snapshot s;
+	char *t;
+	FILE *f;
+	size_t len = 0;
+	struct wt_metric_set set;
+
+	make_snapshot(&s);
+	maps[0].s.stable_sets = 3;
+	maps[1].s.stable_clears = 2;
+	maps[3].s.stable_sets = 4;			/* quiet: no series of its own */
+	maps[3].s.stable_since_ns = s.mono_ns - 500;	/* open: 500 ns so far */
+	f = open_memstream(&t, &len);
+	assert_int_equal(wt_metrics_build(&set, &s, NULL, 1, 1.0), 0);
+	assert_int_equal(wt_prom_write(f, &set), 0);
+	fclose(f);
+	wt_metrics_free(&set);
+	/* 3 x 1500 closed + 500 open */
+	assert_non_null(strstr(t, "\nwtstat_stable_mode_seconds_total 0.000005\n"));
+	assert_non_null(strstr(t, "\nwtstat_stable_transitions_total{direction=\"set\"} 7\n"));
+	assert_non_null(strstr(t, "\nwtstat_stable_transitions_total{direction=\"clear\"} 2\n"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seconds_exact),
+		cmocka_unit_test(test_totals_over_all_mappings),
 		cmocka_unit_test(test_label_escape),
 		cmocka_unit_test(test_histogram_buckets),
 		cmocka_unit_test(test_families_well_formed),
