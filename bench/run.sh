@@ -12,7 +12,8 @@
 #             wtstat, with bpftrace; stable_writes 1 and 0; runs alternate;
 #             judged on wall time less the writer's run-queue wait, by the
 #             95% interval of the median ratio
-#   user      one full interval cycle at 1k/10k/100k mappings (bench/cycle.c),
+#   user      one full interval cycle at 1k/10k/100k mappings (bench/cycle.c,
+#             as the loop runs it and in one thread, judged less run-queue wait),
 #             CPU share of `wtstat export -i 1` and `wtstat -i 1` with 10k live
 #             mappings, RSS, BPF map memory
 #   vm        kprobe/fentry per-event cost in the VM lab (bench/vm.sh), when
@@ -371,6 +372,8 @@ if has_part user; then
 	for n in $CYCLE_NS; do
 		log "interval cycle with $n mappings ($CYCLE_REPS cycles)"
 		c=$("$B/cycle" --mappings "$n" --reps "$CYCLE_REPS") || die "bench/cycle --mappings $n failed"
+		raw "$(jq -c '{part:"cycle"} + .' <<< "$c")"
+		c=$("$B/cycle" --mappings "$n" --reps "$CYCLE_REPS" --serial) || die "bench/cycle --mappings $n --serial failed"
 		raw "$(jq -c '{part:"cycle"} + .' <<< "$c")"
 	done
 	if "$W" --help 2>&1 | grep -q '^  export'; then

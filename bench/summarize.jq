@@ -120,7 +120,8 @@ def slowdown_target($id; $what; $s):
 . as $all
 | [$all[] | select(.part == "cost")] as $cost
 | [$all[] | select(.part == "slowdown")] as $slow
-| [$all[] | select(.part == "cycle")] as $cyc
+| [$all[] | select(.part == "cycle" and (.serial | not))] as $cyc
+| [$all[] | select(.part == "cycle" and .serial)] as $cycser
 | [$all[] | select(.part == "cpu")] as $cpu
 | ([$all[] | select(.part == "vm")] | first) as $vm
 | ($cost | cost_by_phase(.)) as $pec
@@ -175,7 +176,7 @@ def slowdown_target($id; $what; $s):
    | from_entries) as $slowdown
 
 # ---- user space ---------------------------------------------------------------
-| ($cyc | map({key: (.mappings | tostring), value: {
+| ($cyc | map({key: (.mappings | tostring), value: ({
 	mappings, cycles: .reps,
 	cycle_ms: .cycle_ms.total,
 	stage_median_ms: (.cycle_ms | with_entries(select(.key != "total") | .value = .value.median)),
@@ -183,7 +184,13 @@ def slowdown_target($id; $what; $s):
 	rss_kb, user_bytes_per_mapping: (((.rss_kb.peak - .rss_kb.base) * 1024 / .mappings) | round),
 	bpf_map: .map,
 	bpf_bytes_per_mapping: ((.map.bytes_memlock / .map.max_entries) | round),
-	row_bytes, key_bytes, value_bytes}}) | from_entries) as $cycles
+	row_bytes, key_bytes, value_bytes}
+	# the same cycle read, then delta, in one thread: its wall time less
+	# its run-queue wait is the judged figure (other load drops out)
+	+ (.mappings as $m | ([$cycser[] | select(.mappings == $m)] | first) as $x
+	   | if $x then {serial: {cycle_ms: $x.cycle_ms.total, less_runq_ms: $x.cycle_ms.total_less_runq,
+				  stage_median_ms: ($x.cycle_ms | with_entries(select(.key | test("^total") | not) | .value = .value.median))}}
+	     else {} end))}) | from_entries) as $cycles
 | ($cyc | sort_by(.mappings)) as $cs
 | ([range(1; $cs | length) as $i | {
 	from: $cs[$i - 1].mappings, to: $cs[$i].mappings,
@@ -220,8 +227,8 @@ def slowdown_target($id; $what; $s):
 		$slowdown.stable_writes_1),
 	slowdown_target("slowdown.stable_writes_0"; "rewrite workload without stable waits: wtstat slowdown (wall time less run-queue wait)";
 		$slowdown.stable_writes_0),
-	target("cycle.100k"; "one interval cycle with 100k mappings (read, delta, sort, text, JSON, Prometheus)";
-		$cycles["100000"].cycle_ms.median; "<="; 50; "ms"),
+	target("cycle.100k"; "one interval cycle with 100k mappings (read, delta, order, text, JSON, Prometheus), one thread, wall time less run-queue wait";
+		($cycles["100000"].serial.less_runq_ms.median // $cycles["100000"].cycle_ms.median); "<="; 50; "ms"),
 	(if ($cpus.export.status // null) != null then
 		{id: "cpu.export.10k", what: "wtstat export -i 1 with 10k live mappings: CPU of one core", value: null,
 		 limit: 1, unit: "%", op: "<=", met: null, by: $cpus.export.status}
@@ -262,7 +269,7 @@ def slowdown_target($id; $what; $s):
 		per_event_cost: "kernel.bpf_stats_enabled=1; run_time_ns/run_cnt deltas from `bpftool prog show -j` over one workload run, programs told apart by the process holding them; wtstat, the empty programs (bench/empty.bpf.c) and bpftrace (bench/equivalent.bt) attached at once, the order rotating between runs",
 		workload: "bench/rewrite.c: 4 KiB pwrite() rewrites of one page, each followed by sync_file_range(WRITE) of it, on a loop-device XFS with stable_writes=1 (every rewrite waits for the last writeback) or 0 (same work, no waits); fixed write count per run, calibrated once",
 		slowdown: "the same fixed work untraced, with wtstat, with bpftrace; one round = one run of each, order rotating; ratio per round to that round's untraced run, of wall time, of the workload's CPU time, and (judged) of wall time less the writer thread's run-queue wait from /proc/thread-self/schedstat, which takes other load on a shared machine out; judged met when the whole 95% interval of the median ratio is within 2%, missed when all of it is above",
-		cycle: "bench/cycle.c: wtstat's maps (real BPF object) filled with N synthetic mappings, every one changing between cycles; a cycle = read maps, delta, sort, text, JSON, Prometheus textfile (as export writes it)"
+		cycle: "bench/cycle.c: wtstat's maps (real BPF object) filled with N synthetic mappings, every one changing between cycles; a cycle = read maps, delta, order the top rows, text, JSON, Prometheus textfile (as export writes it); timed as the loop runs it (the read and delta overlapped in two threads) and in one thread (--serial), whose wall time less its run-queue wait is judged"
 	},
 	per_event_cost: {
 		unit: "ns per program run (with bpf_stats' own clock reads)",
