@@ -652,11 +652,21 @@ static int proc_by_wait_time(const void *a, const void *b)
 	return u32_cmp(&x->pid, &y->pid);
 }
 
+/*
+ * An empty table may have no array at all; qsort must not be handed a
+ * null array, even for 0 rows (C11 7.22.5).
+ */
+static void sort_rows(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(rows, n, size, cmp);
+}
+
 void wt_snapshot_sort(struct wt_snapshot *s)
 {
-	qsort(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
-	qsort(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
-	qsort(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+	sort_rows(s->maps, s->nmaps, sizeof(*s->maps), by_wait_time);
+	sort_rows(s->procs, s->nprocs, sizeof(*s->procs), proc_by_wait_time);
+	sort_rows(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
 }
 
 bool wt_mapping_active(const struct wt_mapping_stats *m)
@@ -675,6 +685,6 @@ int wt_snapshot_sort_top(struct wt_snapshot *s, size_t top, bool active_only)
 			  active_only ? row_active : NULL) == (size_t)-1 ||
 	    wt_select_top(s->procs, s->nprocs, sizeof(*s->procs), top, proc_by_wait_time, NULL) == (size_t)-1)
 		return -ENOMEM;
-	qsort(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
+	sort_rows(s->devs, s->ndevs, sizeof(*s->devs), u32_cmp);
 	return 0;
 }

@@ -88,11 +88,15 @@ size_t wt_select_top(void *base, size_t n, size_t size, size_t k, wt_cmp_fn cmp,
 			sift_down(&h, 0);
 		}
 	}
+	if (!h.n) {	/* none accepted: nothing moves */
+		free(h.idx);
+		return 0;
+	}
 	/* the chosen, in order; then move them to the front as one permutation */
 	qsort_r(h.idx, h.n, sizeof(*h.idx), by_rank, &h);
 	front = malloc(h.n * size);
 	pos = malloc(3 * h.n * sizeof(*pos));
-	taken = calloc(h.n ? h.n : 1, 1);
+	taken = calloc(h.n, 1);
 	if (!front || !pos || !taken) {
 		free(front);
 		free(pos);
