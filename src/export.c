@@ -22,11 +22,34 @@
 #define TEXTFILE_NAME "wtstat.prom"
 #define DEFAULT_INTERVAL_S 15.0
 
+/* What the exporter says about itself, beside the model's families. */
+struct export_health {
+	unsigned long long write_failures;
+};
+
+struct export_body {
+	const struct wt_metric_set *set;
+	const struct export_health *health;
+};
+
+/* First, so that a whole file still ends with the model's last family. */
+static int write_body(FILE *f, const void *arg)
+{
+	const struct export_body *b = arg;
+
+	fprintf(f, "# HELP wtstat_export_write_failures_total Intervals whose file could not be "
+		   "written (the previous file was kept), since the exporter started.\n"
+		   "# TYPE wtstat_export_write_failures_total counter\n"
+		   "wtstat_export_write_failures_total %llu\n", b->health->write_failures);
+	return wt_prom_write(f, b->set);
+}
+
 /* snap: kept from one interval to the next, so its memory is reused */
 static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, struct wt_snapshot *snap,
-		      double elapsed, char *err, size_t errlen)
+		      double elapsed, const struct export_health *health, char *err, size_t errlen)
 {
 	struct wt_metric_set set;
+	struct export_body body = { &set, health };
 	int e = wt_tracer_snapshot_into(t, snap);
 
 	if (e) {
@@ -39,7 +62,7 @@ static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, struc
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	e = wt_prom_write_textfile(cli->textfile_dir, TEXTFILE_NAME, &set, err, errlen);
+	e = wt_textfile_replace(cli->textfile_dir, TEXTFILE_NAME, write_body, &body, err, errlen);
 	wt_metrics_free(&set);
 	return e;
 }
@@ -47,7 +70,8 @@ static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, struc
 int wt_cmd_export(struct wt_cli *cli)
 {
 	double interval = cli->interval_s > 0 ? cli->interval_s : DEFAULT_INTERVAL_S, start, next;
-	bool failing = false;
+	struct export_health health = { 0 };
+	unsigned long long failed_since = 0;
 	struct wt_snapshot snap = {};
 	struct wt_tracer t;
 	struct stat st;
@@ -66,9 +90,13 @@ int wt_cmd_export(struct wt_cli *cli)
 		return WT_EXIT_USAGE;
 	}
 	wt_print_attach_summary(&t, stderr);
+	/* an exporter killed mid-write leaves its temp file: not ours to keep */
+	if (wt_textfile_remove_stale(cli->textfile_dir, TEXTFILE_NAME) > 0)
+		fprintf(stderr, "wtstat: export: removed temp files a stopped exporter left in %s\n",
+			cli->textfile_dir);
 	start = wt_now_s();
 	/* the first file at once: a directory we cannot write is a setup error */
-	if (write_once(cli, &t, &snap, 0, err, sizeof(err))) {
+	if (write_once(cli, &t, &snap, 0, &health, err, sizeof(err))) {
 		wt_tracer_stop(&t);
 		wt_snapshot_free(&snap);
 		fprintf(stderr, "wtstat: export: %s\n", err);
@@ -87,20 +115,24 @@ int wt_cmd_export(struct wt_cli *cli)
 			nanosleep(&nap, NULL);	/* a signal cuts it short */
 			continue;
 		}
-		/* a full disk or a vanished directory may heal: say so once, go on */
-		if (write_once(cli, &t, &snap, now - start, err, sizeof(err))) {
-			if (!failing)
-				fprintf(stderr, "wtstat: export: %s (will retry every interval)\n", err);
-			failing = true;
-		} else if (failing) {
-			fprintf(stderr, "wtstat: export: writing works again\n");
-			failing = false;
+		/* A full disk or a vanished directory may heal: the last good file
+		 * stays, one line when writing starts failing and one when it
+		 * works again; the file then counts the failed intervals. */
+		if (write_once(cli, &t, &snap, now - start, &health, err, sizeof(err))) {
+			if (!failed_since++)
+				fprintf(stderr, "wtstat: export: %s (keeping the last file, "
+					"retrying every interval)\n", err);
+			health.write_failures++;
+		} else if (failed_since) {
+			fprintf(stderr, "wtstat: export: writing works again after %llu failed intervals\n",
+				failed_since);
+			failed_since = 0;
 		}
 		while (next <= now)
 			next += interval;
 	}
 	/* the last numbers before detaching, so a final scrape sees them */
-	if (write_once(cli, &t, &snap, wt_now_s() - start, err, sizeof(err))) {
+	if (write_once(cli, &t, &snap, wt_now_s() - start, &health, err, sizeof(err))) {
 		wt_tracer_stop(&t);
 		wt_snapshot_free(&snap);
 		fprintf(stderr, "wtstat: export: final write: %s\n", err);

@@ -9,8 +9,11 @@
  * exported at all (pids are unbounded). Sample timestamps are never
  * written: the textfile collector drops a file that has one.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -222,16 +225,25 @@ int wt_prom_write(FILE *f, const struct wt_metric_set *set)
 	return ferror(f) ? -1 : 0;
 }
 
-/* A temp name in dir that no reader takes for a textfile (not *.prom). */
-static int open_temp(const char *dir, const char *name, char *tmp, size_t len)
+/*
+ * Temp names are ".NAME.PID.SEQ.tmp" in the target directory: never *.prom,
+ * so the textfile collector skips them, and the PID lets a later exporter
+ * tell the leftovers of a dead one from a live one's work in progress.
+ * O_CREAT|O_EXCL never follows a symlink (a planted one is EEXIST, like any
+ * other existing name), O_NOFOLLOW says so again; on EEXIST the next
+ * sequence number is tried.
+ */
+#define TEMP_TRIES 100
+
+static int open_temp(int dfd, const char *name, char *tmp, size_t len)
 {
 	static unsigned seq;
 
-	for (int tries = 0; tries < 100; tries++) {
+	for (int tries = 0; tries < TEMP_TRIES; tries++) {
 		int fd;
 
-		snprintf(tmp, len, "%s/.%s.%d.%u.tmp", dir, name, (int)getpid(), seq++);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		snprintf(tmp, len, ".%s.%d.%u.tmp", name, (int)getpid(), seq++);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -239,46 +251,112 @@ static int open_temp(const char *dir, const char *name, char *tmp, size_t len)
 	return -1;
 }
 
+static int write_set(FILE *f, const void *arg)
+{
+	return wt_prom_write(f, arg);
+}
+
 int wt_prom_write_textfile(const char *dir, const char *name, const struct wt_metric_set *set,
 			   char *err, size_t errlen)
 {
-	char tmp[4096], path[4096];
-	FILE *f;
-	int fd, dfd, e;
+	return wt_textfile_replace(dir, name, write_set, set, err, errlen);
+}
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open_temp(dir, name, tmp, sizeof(tmp));
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create a temp file there: %s", dir, strerror(errno));
+int wt_textfile_replace(const char *dir, const char *name, wt_textfile_body body, const void *arg,
+			char *err, size_t errlen)
+{
+	char tmp[512];
+	FILE *f = NULL;
+	int dfd, fd, e;
+
+	/* one directory fd: the temp file, the rename and the sync all act on
+	 * the same directory even if its path is swapped meanwhile */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	fchmod(fd, 0644);	/* readable by node_exporter whatever the umask */
-	f = fdopen(fd, "w");
-	if (!f) {
+	fd = open_temp(dfd, name, tmp, sizeof(tmp));
+	if (fd < 0) {
+		e = errno;
+		if (e == EEXIST)
+			snprintf(err, errlen, "%s: cannot create a temp file there: the next %d names "
+				 "(.%s.%d.*.tmp) exist: remove them", dir, TEMP_TRIES, name, (int)getpid());
+		else
+			snprintf(err, errlen, "%s: cannot create a temp file there: %s", dir, strerror(e));
+		close(dfd);
+		return -1;
+	}
+	/* readable by node_exporter whatever the umask; owned by whoever runs us */
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
 		e = errno;
 		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", tmp, strerror(e));
-		return -1;
+		goto fail;
 	}
-	if (wt_prom_write(f, set) || fflush(f) || fsync(fileno(f))) {
-		e = errno;
+	if (body(f, arg) || fflush(f) || fsync(fileno(f))) {
+		e = errno ? errno : EIO;
 		fclose(f);
-		unlink(tmp);
-		snprintf(err, errlen, "writing %s: %s", tmp, strerror(e));
-		return -1;
+		goto fail;
 	}
-	if (fclose(f) || rename(tmp, path)) {
+	if (fclose(f)) {
 		e = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "replacing %s: %s", path, strerror(e));
+		goto fail;
+	}
+	/* rename replaces whatever is at NAME, a symlink included, and never
+	 * writes through it */
+	if (renameat(dfd, tmp, dfd, name)) {
+		e = errno;
+		unlinkat(dfd, tmp, 0);
+		snprintf(err, errlen, "replacing %s/%s: %s", dir, name, strerror(e));
+		close(dfd);
 		return -1;
 	}
 	/* the rename itself survives a crash only once the directory is synced */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(dfd);
+	close(dfd);
 	return 0;
+fail:
+	/* the previous file stays as it was: nothing half-written is left */
+	unlinkat(dfd, tmp, 0);
+	snprintf(err, errlen, "writing %s/%s: %s", dir, tmp, strerror(e));
+	close(dfd);
+	return -1;
+}
+
+/* ".NAME.PID.SEQ.tmp" -> PID, or 0 when ent is not one of our temp names */
+static pid_t temp_owner(const char *ent, const char *name)
+{
+	size_t n = strlen(name);
+	unsigned long pid;
+	char *end;
+
+	if (ent[0] != '.' || strncmp(ent + 1, name, n) || ent[n + 1] != '.')
+		return 0;
+	errno = 0;
+	pid = strtoul(ent + n + 2, &end, 10);
+	if (errno || end == ent + n + 2 || *end != '.' || pid == 0 || pid > INT32_MAX)
+		return 0;
+	strtoul(end + 1, &end, 10);
+	return strcmp(end, ".tmp") ? 0 : (pid_t)pid;
+}
+
+int wt_textfile_remove_stale(const char *dir, const char *name)
+{
+	struct dirent *de;
+	int removed = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		pid_t pid = temp_owner(de->d_name, name);
+
+		/* our own pid cannot have written yet: a namesake's leftovers */
+		if (!pid || (pid != getpid() && !(kill(pid, 0) && errno == ESRCH)))
+			continue;
+		if (!unlinkat(dirfd(d), de->d_name, 0))
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
