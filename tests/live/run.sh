@@ -224,6 +224,7 @@ check "bad input: no partial output file" "file left" test ! -e /nonexistent-dir
 # ---- 8. export and gate: tests/live/export_gate.sh -----------------------------
 . "$top/tests/live/export_gate.sh"
 check "export and gate leave no loop device, mount, directory or BPF program" "state differs" state_clean
+. "$top/tests/live/exporter_safety.sh"	# symlinks, full disk, mode, stale temp files
 
 # ---- 8b. privileges, BTF, tracefs, signals, capabilities: tests/live/reliability.sh
 . "$top/tests/live/reliability.sh"
