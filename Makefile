@@ -26,9 +26,9 @@ LIB_SRCS   += src/topn.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
-.PHONY: all deps demo check test-unit test-live vmtest vmlinux clean
+.PHONY: all deps demo check test-unit test-live vmtest vmlinux clean soak
 
-all: wtstat $(OUT)/wtload $(OUT)/load_all
+all: wtstat $(OUT)/wtload $(OUT)/load_all $(OUT)/wtpress
 
 deps:
 	@scripts/install-deps.sh
@@ -51,6 +51,10 @@ wtstat: $(APP_OBJS)
 # the workload driver used by tests and the VM lab
 $(OUT)/wtload: tests/tools/wtload.c $(OUT)/loopdev.o $(OUT)/workload.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -lpthread -o $@
+
+# table-pressure workloads of tests/live/pressure.sh and make soak
+$(OUT)/wtpress: tests/tools/wtpress.c | $(OUT)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # unit tests: cmocka, no kernel needed
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/test_*.c))
