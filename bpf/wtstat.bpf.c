@@ -792,6 +792,10 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
  * that switches out voluntarily while its folio is still under writeback
  * is sleeping on it; if writeback already ended, it never slept.
  */
+#ifndef PF_EXITING
+#define PF_EXITING 0x00000004	/* include/linux/sched.h, the same since 2.6 */
+#endif
+
 static __always_inline void switch_waits(bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct pending_wait *pw;
@@ -801,7 +805,9 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 		tid = BPF_CORE_READ(prev, pid);
 		pw = bpf_map_lookup_elem(&pending, &tid);
 		if (pw && !pw->slept) {
-			if (folio_under_writeback(pw->folio)) {
+			/* An exiting task's last switch: nothing would end its
+			 * wait later, and it cannot be sleeping on the folio. */
+			if (!(BPF_CORE_READ(prev, flags) & PF_EXITING) && folio_under_writeback(pw->folio)) {
 				pw->slept = 1;
 			} else {
 				count(WT_CNT_WAIT_NOSLEEP);
