@@ -84,6 +84,11 @@ check: deps
 	@$(MAKE) --no-print-directory test-live
 	@$(MAKE) --no-print-directory vmtest
 
+# `make soak` (root, not part of check): wtstat export under churn for
+# SOAK_SECONDS (default 300); flat RSS, descriptors and map memory or exit 1.
+soak: all
+	@tests/soak/soak.sh
+
 # Regenerate the CO-RE header from the running kernel (see vmlinux/README.md).
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -51,6 +51,7 @@ es_start() {
 		"$W" "$dir" 2> "$errf" &
 	ES_PID=$!
 	es_pids+=("$ES_PID")
+	[ "$es_standalone" = 1 ] || bg_pids+=("$ES_PID")	# run.sh kills them if it is stopped
 }
 
 # es_wait_file PATH: until PATH is a regular file (5 s)

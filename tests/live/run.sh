@@ -234,6 +234,8 @@ check "export and gate leave no loop device, mount, directory or BPF program" "s
 check "dirty tests restore vm.dirty_bytes and vm.dirty_ratio" "limits changed" \
 	test "$(cat /proc/sys/vm/dirty_bytes /proc/sys/vm/dirty_ratio)" = "$old_bytes"$'\n'"$old_ratio"
 check "dirty tests leave no loop device, mount or BPF program" "state differs" state_clean
+. "$top/tests/live/pressure.sh"	# more files and processes than the tables hold; short soak
+check "pressure tests leave no loop device, mount or BPF program" "state differs" state_clean
 
 echo "$pass passed, $failn failed, $skipn skipped"
 [ "$failn" -eq 0 ]
