@@ -88,7 +88,7 @@ else
 	dirty_fs_down
 fi
 
-if [ -n "${standalone:-}" ]; then
+if [ "${standalone:-0}" = 1 ]; then	# export_gate.sh sets it to 0 when sourced
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	echo "$pass passed, $failn failed, $skipn skipped"
 	[ "$failn" -eq 0 ]
