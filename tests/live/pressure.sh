@@ -189,8 +189,10 @@ else
 	# that never ends is a bug of its own (checked below)
 	check "pressure: burst: stable $stable + other $other + in progress $inprog = bpftrace $bt_total" "differ" \
 		test $((stable + other + inprog)) -eq "$bt_total"
-	check "pressure: burst: per-process $psum + dropped $pdropped = total $stable" "waits lost silently" \
-		test $((psum + pdropped)) -eq "$stable"
+	# a process's drop is counted when its wait begins, so a wait still in
+	# progress may already be in process_table_full
+	check "pressure: burst: per-process $psum + dropped $pdropped = total $stable (+ up to $inprog in progress)" \
+		"waits lost silently" test $((psum + pdropped)) -ge "$stable" -a $((psum + pdropped)) -le $((stable + inprog))
 	check "pressure: burst: no wait lost for want of a pending slot" "$tdropped" test "$tdropped" -eq 0
 	if [ "$inprog" -eq 0 ]; then
 		ok "pressure: burst: no wait left in progress after the writers exited"
