@@ -559,7 +559,7 @@ int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct w
 {
 	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
 	struct map_reader r = { .s = cur, .fds = fds,
-				.pr = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER } };
+				.pr = { .lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER } };
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	pthread_t th;
