@@ -16,6 +16,7 @@ static const char *const names[WT_COUNTER_MAX] = {
 	[WT_DROP_NO_STACK] = "stack_unreadable",
 	[WT_DROP_STALL_FULL] = "stall_table_full",
 	[WT_DROP_DIRTY_FULL] = "dirty_table_full",
+	[WT_DROP_PROG_MISSED] = "kernel_skipped_runs",
 	[WT_CNT_STABLE_CALLS] = "stable_calls",
 	[WT_CNT_WAIT_NOSLEEP] = "waits_without_sleep",
 	[WT_CNT_WAIT_OTHER] = "other_writeback_waits",
@@ -44,5 +45,5 @@ bool wt_counter_is_anomaly(int c)
 
 bool wt_counter_is_drop(int c)
 {
-	return c >= WT_DROP_MAPPING_FULL && c <= WT_DROP_DIRTY_FULL;
+	return c >= WT_DROP_MAPPING_FULL && c <= WT_DROP_PROG_MISSED;
 }

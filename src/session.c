@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "privs.h"
@@ -80,10 +81,49 @@ static bool begun_summed(const struct wt_tracer *t)
 	return m != M_FENTRY && m != M_KPROBE;
 }
 
+/*
+ * The kernel skips a program's run when the same program is already running
+ * on that CPU (bpf_prog_inc_misses_counter): on preemptible kernels (7.x with
+ * lazy preemption) an fentry or tracepoint program can be preempted and the
+ * next task's event on that CPU is then not seen at all. The kernel counts
+ * those runs per program; they go into the counters map as one more drop, so
+ * every reader (deltas, JSON, textfile, gate) sees them like the others.
+ */
+static void sync_skipped_runs(const struct wt_tracer *t)
+{
+	static int ncpu;
+	__u32 key = WT_DROP_PROG_MISSED;
+	struct bpf_program *prog;
+	__u64 missed = 0;
+
+	if (!ncpu && (ncpu = libbpf_num_possible_cpus()) <= 0) {
+		ncpu = 0;
+		return;
+	}
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			missed += info.recursion_misses;
+	}
+	{
+		__u64 percpu[ncpu];
+
+		memset(percpu, 0, sizeof(percpu));
+		percpu[0] = missed;
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.counters), &key, percpu, BPF_ANY);
+	}
+}
+
 int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
 {
 	struct wt_map_fds fds = tracer_fds(t);
-	int e = wt_snapshot_read_into(s, &fds, t->skel->bss->pending_count);
+	int e;
+
+	sync_skipped_runs(t);
+	e = wt_snapshot_read_into(s, &fds, t->skel->bss->pending_count);
 
 	if (!e && begun_summed(t))
 		wt_snapshot_sum_begun(s);
@@ -144,6 +184,7 @@ int wt_session_loop(const struct wt_cli *cli, struct wt_tracer *t, FILE *out,
 
 			struct wt_map_fds fds = tracer_fds(t);
 
+			sync_skipped_runs(t);
 			e = wt_snapshot_next(cur, prev, &delta, &fds, t->skel->bss->pending_count, begun_summed(t));
 			if (!e)
 				e = wt_snapshot_sort_top(&delta, cli->top, true);

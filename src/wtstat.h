@@ -47,6 +47,8 @@ enum wt_counter {
 	WT_DROP_NO_STACK,
 	WT_DROP_STALL_FULL,
 	WT_DROP_DIRTY_FULL,
+	WT_DROP_PROG_MISSED,		/* runs the kernel skipped (prog recursion_misses),
+					 * filled in by user space: no program writes it */
 	/* things worth knowing about the measurement itself */
 	WT_CNT_STABLE_CALLS,		/* folio_wait_stable calls seen (func mode) */
 	WT_CNT_WAIT_NOSLEEP,		/* wait began but the task never slept */

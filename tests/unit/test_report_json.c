@@ -409,6 +409,7 @@ static void test_counter_objects(void **state)
 		{ "stack_unreadable", WT_DROP_NO_STACK, "dropped" },
 		{ "stall_table_full", WT_DROP_STALL_FULL, "dropped" },
 		{ "dirty_table_full", WT_DROP_DIRTY_FULL, "dropped" },
+		{ "kernel_skipped_runs", WT_DROP_PROG_MISSED, "dropped" },
 		{ "stable_calls", WT_CNT_STABLE_CALLS, "measurement" },
 		{ "waits_without_sleep", WT_CNT_WAIT_NOSLEEP, "measurement" },
 		{ "other_writeback_waits", WT_CNT_WAIT_OTHER, "measurement" },
@@ -430,7 +431,7 @@ static void test_counter_objects(void **state)
 
 	assert_int_equal(sizeof(want) / sizeof(want[0]), WT_COUNTER_MAX);
 	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 5);
-	assert_int_equal(json_object_object_length(jget(o, "dropped")), 8);
+	assert_int_equal(json_object_object_length(jget(o, "dropped")), 9);
 	assert_int_equal(json_object_object_length(jget(o, "measurement")), 14);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(wt_counter_name(want[i].idx), want[i].name);
