@@ -48,6 +48,7 @@ struct pending_wait {
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
 	__u32 slot;		/* of the waiting task in pending_tasks */
+	__u64 ran_ns;		/* tp mode: the task's CPU time when it went to sleep */
 };
 
 /*
@@ -127,6 +128,7 @@ struct pending_stall {
 	__u32 tgid;
 	__u32 slept;
 	__u32 wt;		/* the sleeper was inside a writethrough write */
+	__u64 ran_ns;		/* the task's CPU time when it went to sleep */
 };
 
 struct {
@@ -240,7 +242,7 @@ static __always_inline struct wt_totals *get_totals(void)
 static __always_inline void mapping_key_of(struct inode *inode, struct wt_mapping_key *key)
 {
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key->pad = 0;
+	key->gen = BPF_CORE_READ(inode, i_generation);
 	key->ino = BPF_CORE_READ(inode, i_ino);
 }
 
@@ -471,6 +473,28 @@ static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u6
 {
 	wait_record(pw, lat);
 	wait_forget(tid, pw);
+}
+
+/*
+ * The kernel does not report every switch-in: on 6.18 under load a task
+ * that slept in D state now and then runs again, and exits, with no
+ * sched_switch naming it as next (bpftrace's sched_switch misses the same
+ * ones). A sleep still open when its task is seen running again ended at
+ * that unreported switch-in; the CPU time the task has used since it went
+ * to sleep says how long ago that was (exact at a switch-out, where the
+ * scheduler has just updated it; up to a tick behind on a running task).
+ */
+static __always_inline __u64 sleep_ended_ns(struct task_struct *task, __u64 ran_before)
+{
+	__u64 ran = BPF_CORE_READ(task, se.sum_exec_runtime), now = bpf_ktime_get_ns();
+
+	ran = ran > ran_before ? ran - ran_before : 0;
+	return now > ran ? now - ran : 0;
+}
+
+static __always_inline __u64 since(__u64 start, __u64 end)
+{
+	return end > start ? end - start : 0;
 }
 
 static __always_inline void other_wait(struct address_space *mapping)
@@ -773,7 +797,12 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 	}
 	if (wait_mode != WT_WAIT_TRACEPOINT)
 		return 0;
-	if (pw) {
+	if (pw && pw->slept) {
+		/* it slept, and its switch-in was never reported */
+		count(WT_CNT_WAIT_END_INFERRED);
+		wait_finish(tid, pw, since(pw->start_ns,
+					   sleep_ended_ns((struct task_struct *)bpf_get_current_task(), pw->ran_ns)));
+	} else if (pw) {
 		/* The previous wait of this task returned without sleeping. */
 		count(WT_CNT_WAIT_NOSLEEP);
 		wait_finish(tid, pw, 0);
@@ -801,13 +830,18 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 	struct pending_wait *pw;
 	__u32 tid;
 
-	if (!preempt && task_may_wait((__u64)prev)) {
+	if (task_may_wait((__u64)prev)) {
 		tid = BPF_CORE_READ(prev, pid);
 		pw = bpf_map_lookup_elem(&pending, &tid);
-		if (pw && !pw->slept) {
+		if (pw && pw->slept) {
+			/* running, so its sleep ended at a switch-in never reported */
+			count(WT_CNT_WAIT_END_INFERRED);
+			wait_finish(tid, pw, since(pw->start_ns, sleep_ended_ns(prev, pw->ran_ns)));
+		} else if (pw && !preempt) {
 			/* An exiting task's last switch: nothing would end its
 			 * wait later, and it cannot be sleeping on the folio. */
 			if (!(BPF_CORE_READ(prev, flags) & PF_EXITING) && folio_under_writeback(pw->folio)) {
+				pw->ran_ns = BPF_CORE_READ(prev, se.sum_exec_runtime);
 				pw->slept = 1;
 			} else {
 				count(WT_CNT_WAIT_NOSLEEP);
@@ -852,11 +886,17 @@ static __always_inline void switch_stalls(bool preempt, struct task_struct *prev
 	struct pending_stall *st;
 	__u32 tid;
 
-	if (!preempt) {
-		tid = BPF_CORE_READ(prev, pid);
-		st = bpf_map_lookup_elem(&stalls, &tid);
-		if (st)
-			st->slept = 1;
+	tid = BPF_CORE_READ(prev, pid);
+	st = bpf_map_lookup_elem(&stalls, &tid);
+	if (st && st->slept) {
+		/* running again: its switch-in was not reported (switch_waits) */
+		count(WT_CNT_WAIT_END_INFERRED);
+		stall_record(st, since(st->start_ns, sleep_ended_ns(prev, st->ran_ns)));
+		if (!bpf_map_delete_elem(&stalls, &tid))
+			__sync_fetch_and_add(&stall_count, -1);
+	} else if (st && !preempt) {
+		st->ran_ns = BPF_CORE_READ(prev, se.sum_exec_runtime);
+		st->slept = 1;
 	}
 	tid = BPF_CORE_READ(next, pid);
 	st = bpf_map_lookup_elem(&stalls, &tid);
@@ -932,8 +972,15 @@ static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
 	st.start_ns = bpf_ktime_get_ns();
 	prev = bpf_map_lookup_elem(&stalls, &tid);
 	if (prev) {
-		/* woken before it switched out: that pause never slept */
-		count(WT_CNT_THROTTLE_NOSLEEP);
+		if (prev->slept) {
+			/* it slept, and its switch-in was never reported */
+			count(WT_CNT_WAIT_END_INFERRED);
+			stall_record(prev, since(prev->start_ns,
+						 sleep_ended_ns((struct task_struct *)bpf_get_current_task(), prev->ran_ns)));
+		} else {
+			/* woken before it switched out: that pause never slept */
+			count(WT_CNT_THROTTLE_NOSLEEP);
+		}
 		*prev = st;
 		return 0;
 	}

@@ -439,6 +439,7 @@ static int build_def(struct wt_metric_set *set, const struct wt_metric_def *d, c
 					return -ENOMEM;
 				s->dev = m->key.dev;
 				s->ino = m->key.ino;
+				s->gen = m->key.gen;
 				s->file = m->s.name;
 				s->parent = m->s.parent;
 				if (d->kind == WT_KIND_HISTOGRAM)
@@ -669,6 +670,7 @@ static json_object *sample_json(const struct wt_sample *s)
 		json_object_object_add(l, "dev", dev_json(s->dev));
 	if (s->scope == WT_SCOPE_FILE) {
 		json_object_object_add(l, "ino", json_object_new_uint64(s->ino));
+		json_object_object_add(l, "generation", json_object_new_uint64(s->gen));
 		json_object_object_add(l, "file", name_json(s->file));
 		json_object_object_add(l, "parent", name_json(s->parent));
 	}
@@ -810,6 +812,7 @@ static int sample_from_json(struct wt_metric_set *set, json_object *o, size_t id
 	}
 	if (scope == WT_SCOPE_FILE) {
 		s->ino = get_u64(l, "ino");
+		s->gen = (__u32)get_u64(l, "generation");
 		if (!(s->file = own_str(set, l, "file")) || !(s->parent = own_str(set, l, "parent")))
 			goto nomem;
 	}

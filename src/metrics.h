@@ -103,6 +103,7 @@ struct wt_sample {
 	int member;			/* counter, event or direction; -1: none */
 	__u32 dev;			/* device and file scope (kernel dev_t) */
 	__u64 ino;			/* file scope */
+	__u32 gen;			/* file scope: the inode's generation */
 	const char *file;		/* file scope: dentry name */
 	const char *parent;		/* file scope: its parent's name */
 	__u32 pid;			/* process scope */

@@ -110,7 +110,7 @@ static void labels_of(char *buf, size_t len, const struct wt_sample *s)
 	if (s->scope == WT_SCOPE_DEVICE || s->scope == WT_SCOPE_FILE)
 		PUT("dev=\"%u:%u\"", wt_dev_major(s->dev), wt_dev_minor(s->dev));
 	if (s->scope == WT_SCOPE_FILE)
-		PUT(",ino=\"%llu\",file=\"%s\"", (unsigned long long)s->ino,
+		PUT(",ino=\"%llu\",generation=\"%u\",file=\"%s\"", (unsigned long long)s->ino, s->gen,
 		    wt_prom_label_escape(esc, sizeof(esc), wt_sample_file_label(file, sizeof(file), s)));
 	if (d->member_label && s->member >= 0)
 		PUT("%s%s=\"%s\"", n ? "," : "", d->member_label,

@@ -118,6 +118,7 @@ static json_object *mapping_json(const struct wt_mapping_row *m, const struct wt
 
 	json_object_object_add(o, "dev", dev_str(m->key.dev));
 	json_object_object_add(o, "ino", u64(m->key.ino));
+	json_object_object_add(o, "generation", u64(m->key.gen));
 	json_object_object_add(o, "file", name_str(s->name, sizeof(s->name)));
 	json_object_object_add(o, "parent", name_str(s->parent, sizeof(s->parent)));
 	json_object_object_add(o, "stable_wait", hist_json(&s->wait, false));

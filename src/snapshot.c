@@ -281,7 +281,9 @@ static int key_cmp(const void *a, const void *b)
 
 	if (x->key.dev != y->key.dev)
 		return x->key.dev < y->key.dev ? -1 : 1;
-	return x->key.ino < y->key.ino ? -1 : x->key.ino > y->key.ino;
+	if (x->key.ino != y->key.ino)
+		return x->key.ino < y->key.ino ? -1 : 1;
+	return x->key.gen < y->key.gen ? -1 : x->key.gen > y->key.gen;
 }
 
 static int u32_cmp(const void *a, const void *b)
@@ -307,7 +309,7 @@ static __u64 mapping_hash(const void *row)
 {
 	const struct wt_mapping_row *m = row;
 
-	return mix64(m->key.ino ^ ((__u64)m->key.dev << 40) ^ m->key.dev);
+	return mix64(m->key.ino ^ ((__u64)m->key.dev << 40) ^ m->key.dev ^ ((__u64)m->key.gen << 20));
 }
 
 static __u64 u32_hash(const void *row)

@@ -64,6 +64,8 @@ enum wt_counter {
 	WT_CNT_DIRTY_ACCOUNTED,		/* of those, cleaned with accounting */
 	WT_CNT_CALLER_BY_WINDOW,	/* tracepoint path: caller read from the stack window */
 	WT_CNT_CALLER_BY_UNWIND,	/* tracepoint path: caller found by bpf_get_stack() */
+	WT_CNT_WAIT_END_INFERRED,	/* tracepoint path: a sleep whose switch-in the kernel
+					 * never reported, ended from the task's CPU time */
 	WT_COUNTER_MAX,
 };
 
@@ -77,7 +79,8 @@ struct wt_hist {
 
 struct wt_mapping_key {
 	__u32 dev;	/* kernel dev_t: major << 20 | minor */
-	__u32 pad;
+	__u32 gen;	/* i_generation: a new file given a freed inode number is
+			 * a new key, not more counts for the deleted file */
 	__u64 ino;
 };
 

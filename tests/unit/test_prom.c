@@ -190,7 +190,7 @@ static void test_families_well_formed(void **state)
 	assert_non_null(strstr(t, "wtstat_anomalies_total{kind=\"stable_leaked\"} 2\n"));
 	assert_non_null(strstr(t, "wtstat_dropped_events_total{reason=\"stack_unreadable\"} 1\n"));
 	assert_non_null(strstr(t, "wtstat_writethroughs_begun_total 15\n"));
-	assert_non_null(strstr(t, "wtstat_file_stable_mode_seconds_total{dev=\"7:0\",ino=\"100\",file=\"dir/file-0\"} 0.0000015\n"));
+	assert_non_null(strstr(t, "wtstat_file_stable_mode_seconds_total{dev=\"7:0\",ino=\"100\",generation=\"0\",file=\"dir/file-0\"} 0.0000015\n"));
 	/* processes are never exported */
 	assert_null(strstr(t, "writer"));
 	free(copy);

@@ -424,6 +424,7 @@ static void test_counter_objects(void **state)
 		{ "dirty_folios_accounted", WT_CNT_DIRTY_ACCOUNTED, "measurement" },
 		{ "callers_by_stack_window", WT_CNT_CALLER_BY_WINDOW, "measurement" },
 		{ "callers_by_unwind", WT_CNT_CALLER_BY_UNWIND, "measurement" },
+		{ "sleep_ends_inferred", WT_CNT_WAIT_END_INFERRED, "measurement" },
 	};
 	struct wt_report r = { .tracer = &tracer, .snap = &snap, .final = true, .top = 10 };
 	json_object *o = render(&r);
@@ -432,7 +433,7 @@ static void test_counter_objects(void **state)
 	assert_int_equal(sizeof(want) / sizeof(want[0]), WT_COUNTER_MAX);
 	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 5);
 	assert_int_equal(json_object_object_length(jget(o, "dropped")), 9);
-	assert_int_equal(json_object_object_length(jget(o, "measurement")), 14);
+	assert_int_equal(json_object_object_length(jget(o, "measurement")), 15);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(wt_counter_name(want[i].idx), want[i].name);
 		snprintf(path, sizeof(path), "%s.%s", want[i].obj, want[i].name);

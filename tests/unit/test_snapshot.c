@@ -477,6 +477,47 @@ static void test_delta_keys_come_and_go(void **state)
 	assert_int_equal(o.maps_cap, 0);
 }
 
+/*
+ * A file deleted and a new one given its inode number: two keys that
+ * differ only in the generation are two rows, and each row's delta is
+ * taken against its own generation, never the other's.
+ */
+static void test_delta_generation_is_part_of_the_key(void **state)
+{
+	struct wt_snapshot p = { .mono_ns = SEC }, c = { .mono_ns = 2 * SEC }, o = { 0 };
+	struct wt_mapping_row *old_p, *old_c, *new_c;
+
+	old_p = add_map(&p, 0, 0, 0);
+	fill_row(old_p, 42, 1);
+	old_p->key.gen = 7;
+	old_c = add_map(&c, 0, 0, 0);
+	fill_row(old_c, 42, 1);		/* the deleted file: nothing new */
+	old_c->key.gen = 7;
+	new_c = add_map(&c, 0, 0, 0);
+	fill_row(new_c, 42, 3);		/* the new file on the same inode */
+	new_c->key.gen = 8;
+	snprintf(new_c->s.name, sizeof(new_c->s.name), "reborn");
+	assert_int_equal(wt_snapshot_delta_into(&o, &c, &p), 0);
+	assert_int_equal(o.nmaps, 2);
+	for (size_t i = 0; i < o.nmaps; i++) {
+		const struct wt_mapping_row *d = &o.maps[i];
+
+		if (d->key.gen == 7) {
+			assert_int_equal(d->s.wait.count, 0);
+			assert_int_equal(d->s.wt_begun, 0);
+		} else {
+			assert_int_equal(d->key.gen, 8);
+			/* whole: no row of prev has generation 8 */
+			assert_int_equal(d->s.wait.count, new_c->s.wait.count);
+			assert_int_equal(d->s.wt_begun, new_c->s.wt_begun);
+			assert_string_equal(d->s.name, "reborn");
+		}
+	}
+	wt_snapshot_free(&p);
+	wt_snapshot_free(&c);
+	wt_snapshot_free(&o);
+}
+
 /* What a report showing top rows sees, after a full sort or after sort_top. */
 static void shown(const struct wt_snapshot *s, size_t top, bool active_only, __u64 *inos, size_t *n)
 {
@@ -543,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delta_from_empty, make_snapshots, free_snapshots),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_delta_keys_come_and_go),
+		cmocka_unit_test(test_delta_generation_is_part_of_the_key),
 		cmocka_unit_test(test_sort_top_equals_sort),
 	};
 
