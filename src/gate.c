@@ -104,7 +104,7 @@ static int add_rules_file(struct gate *g, const char *path)
 	int lineno = 0, rc = 0;
 
 	if (!f)
-		return fail("--rules %s: %s", path, strerror(errno));
+		return fail("--rules %s: %s: give a readable file, one rule a line", path, strerror(errno));
 	while (!rc && (n = getline(&line, &cap, f)) >= 0) {
 		char *p = line;
 
@@ -193,7 +193,7 @@ static int load_doc(const char *opt, const char *path, json_object **doc, struct
 	ssize_t len;
 
 	if (!f)
-		return fail("%s %s: %s", opt, path, strerror(errno));
+		return fail("%s %s: %s: give a file written by wtstat gate --save", opt, path, strerror(errno));
 	len = getdelim(&buf, &cap, '\0', f);	/* a JSON file holds no NUL */
 	fclose(f);
 	*doc = wt_gate_doc_parse(buf, len > 0 ? (size_t)len : 0, set, err, sizeof(err));

@@ -323,7 +323,8 @@ int wt_stable_caller_ranges(struct wt_caller_range *out, int max, struct wt_call
 		n++;
 	}
 	fclose(f);
-	qsort(syms, n, sizeof(*syms), ksym_cmp);
+	if (n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(syms, n, sizeof(*syms), ksym_cmp);
 	memset(waiter, 0, sizeof(*waiter));
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (syms[i].waiter && syms[i + 1].addr > syms[i].addr) {

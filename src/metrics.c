@@ -827,7 +827,15 @@ static int sample_from_json(struct wt_metric_set *set, json_object *o, size_t id
 	if (d->kind != WT_KIND_HISTOGRAM) {
 		double x = json_object_object_get_ex(o, "value", &v) ? json_object_get_double(v) : 0;
 
-		s->value = d->unit == WT_UNIT_SECONDS ? llround(x * 1e9) : llround(x);
+		if (d->unit == WT_UNIT_SECONDS)
+			x *= 1e9;
+		/* llround() of a value beyond int64 is undefined: say so instead */
+		if (!(x > -9.2e18 && x < 9.2e18)) {
+			snprintf(err, errlen, "metrics[%zu] (%s): value %g is out of range: re-save the baseline with wtstat",
+				 idx, d->name, json_object_get_double(v));
+			return -1;
+		}
+		s->value = llround(x);
 		return 0;
 	}
 	{

@@ -174,10 +174,10 @@ check "export into a read-only --textfile-dir leaves no file" "files left" test 
 : > "$R/notadir"
 rel_bad "export --textfile-dir a file" 'not a directory: give an existing directory' \
 	"$W" export --textfile-dir "$R/notadir"
-rel_bad "gate: --baseline missing" '--baseline /nonexistent-base.json' \
+rel_bad "gate: --baseline missing" '--baseline /nonexistent-base.json: .*give a file written by wtstat gate --save' \
 	"$W" gate --baseline /nonexistent-base.json --save "$R/never.json" -- true
 rel_bad "gate: --baseline a directory" "--baseline $R" "$W" gate --baseline "$R" --save "$R/never.json" -- true
-rel_bad "gate: --rules missing" '--rules /nonexistent.rules' \
+rel_bad "gate: --rules missing" '--rules /nonexistent.rules: .*give a readable file' \
 	"$W" gate --rules /nonexistent.rules --save "$R/never.json" -- true
 rel_bad "negative interval" "--interval '-1': expected a number of seconds above 0" "$W" -i -1
 rel_bad "interval not a number" "--interval 'soon'" "$W" -i soon

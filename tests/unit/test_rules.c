@@ -358,6 +358,12 @@ static void test_json_round_trip(void **state)
 	json_object_array_add(parsed, json_tokener_parse("{\"name\":\"anomalies\",\"scope\":\"file\",\"labels\":{}}"));
 	assert_int_not_equal(wt_metrics_from_json(&back, parsed, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "anomalies"));
+	/* a value beyond int64 is refused, not turned into garbage */
+	json_object_put(parsed);
+	parsed = json_tokener_parse("[{\"name\":\"waits_in_progress\",\"scope\":\"total\",\"labels\":{},\"value\":1e30}]");
+	assert_int_not_equal(wt_metrics_from_json(&back, parsed, err, sizeof(err)), 0);
+	if (!strstr(err, "out of range"))
+		fail_msg("error: %s", err);
 	json_object_put(arr);
 	json_object_put(parsed);
 	wt_metrics_free(&f.set);
