@@ -71,7 +71,7 @@ test-live: all
 	@tests/live/run.sh
 
 vmtest: all
-	@WT_BINS="$(OUT)/wtload $(OUT)/load_all" tests/vm/vmtest.sh
+	@WT_BINS="$(OUT)/wtload $(OUT)/wtpress $(OUT)/load_all" tests/vm/vmtest.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -19,7 +19,7 @@
 #                 (default: ./wtstat at the top of the repository, when present;
 #                 WTSTAT= leaves it out, and the cases that need it skip)
 #     WT_BINS     more static binaries for the VM's /bin (space separated);
-#                 default: build/wtload when present
+#                 default: build/wtload and build/wtpress when present
 #     SUITE       Debian suite of the first kernel (default: apt's candidate)
 #     SUITE2      suite of the second kernel (default: unstable; SUITE2= runs
 #                 the first kernel only)
@@ -265,7 +265,7 @@ run_kernel() {
 	if [ -n "$WTSTAT" ]; then
 		if [ -f "$WTSTAT" ]; then add_bin "$pay" "$WTSTAT"; else log "note: no wtstat binary at $WTSTAT; cases that need it skip"; fi
 	fi
-	for b in ${WT_BINS-$( [ -f "$BUILD/wtload" ] && echo "$BUILD/wtload")}; do add_bin "$pay" "$b"; done
+	for b in ${WT_BINS-$(for t in wtload wtpress; do [ -f "$BUILD/$t" ] && echo "$BUILD/$t"; done)}; do add_bin "$pay" "$b"; done
 	cp "$HERE/guest/run.sh" "$pay/payload/run.sh"
 	cp "$HERE/guest/lib.sh" "$pay/payload/lib.sh"
 	cp "${CASE_FILES[@]}" "$pay/payload/cases/"
