@@ -11,7 +11,7 @@
 #
 #  - a short soak (tests/soak/soak.sh for PRESSURE_SOAK_SECONDS, 24).
 #
-# PRESSURE_FILES (default 20000), PRESSURE_MAPPINGS (1024), PRESSURE_PROCS
+# PRESSURE_FILES (default 200000), PRESSURE_MAPPINGS (1024), PRESSURE_PROCS
 # (8000) size it. Sourced by tests/live/run.sh, or run alone.
 set -uo pipefail
 
@@ -39,7 +39,7 @@ else
 	pr_standalone=0
 fi
 PRESS=$top/build/wtpress
-PR_FILES=${PRESSURE_FILES:-20000}
+PR_FILES=${PRESSURE_FILES:-200000}
 PR_MAPS=${PRESSURE_MAPPINGS:-1024}
 PR_PROCS=${PRESSURE_PROCS:-8000}
 # bpftrace keeps 4096 keys a map by default; it must hold every inode
@@ -61,7 +61,10 @@ pr_cleanup() {
 # pr_scratch: a fresh stable_writes=1 file system; sets PR_MNT and PR_DEV
 pr_scratch() {
 	local out=$T/pr-keep.out kdir
-	"$LOAD" --scratch --stable 1 --seconds 0.05 --keep > "$out" 2>&1 || return 1
+	# a page and an inode a file: 512 MB holds about 90 000 of them
+	local mb=$((PR_FILES * 8 / 1024 + 256))
+	[ "$mb" -ge 512 ] || mb=512
+	"$LOAD" --scratch --stable 1 --size-mb "$mb" --seconds 0.05 --keep > "$out" 2>&1 || return 1
 	PR_MNT=$(sed -n 's/^mnt=\([^ ]*\) dir=.*/\1/p' "$out")
 	kdir=$(sed -n 's/^mnt=[^ ]* dir=\(.*\)$/\1/p' "$out")
 	[ -n "$PR_MNT" ] || return 1
