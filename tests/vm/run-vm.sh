@@ -15,7 +15,8 @@
 # thread=multi, Debian's 7.2 kernel once died of "Oops: int3" in
 # ttwu_do_activate while a static key was being patched (a vCPU ran the
 # breakpoint after the patch was done, which a real CPU cannot), and the
-# lab lost that kernel's last cases. Single costs about a third more time.
+# lab lost that kernel's last cases. Single costs under a tenth more time
+# here (whole lab 314 s against 292 s).
 set -euo pipefail
 
 die() { echo "run-vm: error: $*" >&2; exit 1; }
