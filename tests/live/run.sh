@@ -103,6 +103,7 @@ check "probes: --method kprobe is honoured in the plan" "fentry still chosen" \
 # wtload prints the device and inode, then waits so both tracers can attach.
 traced_run() { # STABLE OUTJSON BTOUT
 	local stable=$1 out=$2 btout=$3 line dev ino
+	rm -f "$T/wl.out"	# the previous run's dev= line must not answer for this one
 	"$LOAD" --scratch --stable "$stable" --seconds 3 --mmap 1 --print-dev --delay 3 > "$T/wl.out" 2>&1 &
 	local wl=$!
 	bg_pids+=("$wl")

@@ -8,7 +8,6 @@
 
 vm_case_wtstat_callers() {
 	need_bin wtstat && need_bin wtload || { skip wtstat_callers "wtstat or wtload missing"; return; }
-	rm -f /tmp/wl.out	# a previous case's file must not answer for this one
 	start_wtload 1 4 || { fail wtstat_callers "wtload printed no device"; return; }
 	file=$(sed -n 's/.*file=\([^ ]*\).*/\1/p' /tmp/wl.out | head -n 1)
 	trace_event_on writeback/folio_wait_writeback "ino == $INO"

@@ -19,6 +19,9 @@ start_wtload() {
 	modprobe loop 2> /dev/null
 	modprobe crc32c_generic 2> /dev/null
 	modprobe ext4 2> /dev/null
+	# Removed here, not by the redirection below: that runs in the background
+	# child, so the wait loop could read the previous case's dev= line first.
+	rm -f /tmp/wl.out
 	wtload --scratch --stable "$1" --fstype ext4 --size-mb 64 --seconds "$2" --mmap 1 \
 		--print-dev --delay 20 > /tmp/wl.out 2>&1 &
 	WL_PID=$!
