@@ -22,7 +22,7 @@ LIB_SRCS   += src/gate_doc.c
 # capabilities dropped after attach (libcap: Debian's libcap-dev ships libcap.a)
 LIB_SRCS   += src/privs.c
 LDLIBS     += -lcap
-LIB_SRCS   += src/topn.c
+LIB_SRCS   += src/topn.c src/rowtable.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
@@ -107,7 +107,7 @@ BENCH_BINS := $(BENCH)/empty_loader $(BENCH)/rewrite $(BENCH)/cycle $(BENCH)/pro
 # bench/cycle.c links the snapshot, report and Prometheus code it times
 # (metrics.c and prom.c only where they exist), nothing else of the tool
 CYCLE_SRCS := $(wildcard $(addprefix src/,plan.c hist.c snapshot.c counters.c report_text.c \
-              report_json.c kernel_desc.c attach.c utf8.c metrics.c prom.c topn.c))
+              report_json.c kernel_desc.c attach.c utf8.c metrics.c prom.c topn.c rowtable.c))
 CYCLE_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(CYCLE_SRCS))
 CYCLE_DEFS := $(if $(wildcard src/prom.c),$(if $(wildcard src/metrics.c),-DHAVE_PROM))
 

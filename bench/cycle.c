@@ -13,16 +13,17 @@
  *     export's --per-file default, or every active file with "all"). Between cycles every
  *     entry's counters move (outside the timed part), so each delta is a
  *     real one. Prints one JSON object: per-cycle and per-stage times, RSS,
- *     and the BPF map memory. The loop takes the mappings' delta while a
- *     second thread still reads them, so "read" holds both and "delta"
- *     only the processes and devices; --serial reads, then takes the
- *     delta, to time the two apart, and its "total_less_runq" (wall time
+ *     and the BPF map memory. The loop copies each mapping's row out of the
+ *     mapped table and takes its delta in one pass, so "read" holds both
+ *     and "delta" only the processes and devices; --serial reads, then
+ *     takes the delta, to time the two apart. "total_less_runq" (wall time
  *     less the thread's run-queue wait) is the cycle's own time however
  *     busy the machine is.
  *
  *   cycle inject --pid PID [--mappings N] [--period S]
- *     Adds N synthetic mappings to the maps of a running wtstat (found
- *     through /proc/PID/fdinfo), then every S seconds (default 1) moves
+ *     Adds N synthetic mappings to the per-file table of a running wtstat
+ *     (its maps found through /proc/PID/fdinfo, claimed as its BPF
+ *     programs claim rows), then every S seconds (default 1) moves
  *     every one of them, so each of its intervals sees N live mappings.
  *     Runs until SIGINT or SIGTERM. Prints "injected N" when they are in.
  */
@@ -39,6 +40,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "report.h"
+#include "rowtable.h"
 #include "snapshot.h"
 #include "wtstat.skel.h"
 #ifdef HAVE_PROM
@@ -146,31 +148,21 @@ static void make_mapping(struct wt_mapping_key *k, struct wt_mapping_stats *v, u
 	snprintf(v->parent, sizeof(v->parent), "bench-dir-%03u", i % 512);
 }
 
-/* Writes N mappings (round r of their counters) with batched updates. */
-static int put_mappings(int fd, unsigned n, unsigned round)
+/*
+ * Writes N mappings (round r of their counters) into the table's slots
+ * from base on. A row is shown once first_seen_ns is set: set last, as
+ * the BPF side does, so a wtstat reading meanwhile never sees half a row.
+ */
+static void put_mappings(struct wt_row_table *t, __u32 base, unsigned n, unsigned round)
 {
-	const unsigned chunk = 4096;
-	struct wt_mapping_key *keys = calloc(chunk, sizeof(*keys));
-	struct wt_mapping_stats *vals = calloc(chunk, sizeof(*vals));
-	int err = 0;
+	for (unsigned i = 0; i < n && base + i < t->max; i++) {
+		struct wt_mapping_row row, *r = &t->rows[base + i];
 
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return -ENOMEM;
+		make_mapping(&row.key, &row.s, i, round);
+		row.s.first_seen_ns = r->s.first_seen_ns;
+		*r = row;
+		__atomic_store_n(&r->s.first_seen_ns, 1, __ATOMIC_RELEASE);
 	}
-	for (unsigned base = 0; base < n && !err; base += chunk) {
-		__u32 cnt = n - base < chunk ? n - base : chunk;
-		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);	/* batches take BPF_F_LOCK only */
-
-		for (__u32 i = 0; i < cnt; i++)
-			make_mapping(&keys[i], &vals[i], base + i, round);
-		if (bpf_map_update_batch(fd, keys, vals, &cnt, &opts))
-			err = -errno;
-	}
-	free(keys);
-	free(vals);
-	return err;
 }
 
 static int put_procs(int fd, unsigned n, unsigned round)
@@ -217,7 +209,7 @@ static void print_stat(const char *key, double *v, int n, const char *sep)
 }
 
 /*
- * The overlapped read and delta must give what reading, then taking the
+ * The one-pass read and delta must give what reading, then taking the
  * delta gives: checked once per run on the same snapshots.
  */
 static int same_as_serial(const struct wt_snapshot *got, const struct wt_snapshot *cur, struct wt_snapshot *prev)
@@ -237,7 +229,7 @@ static int same_as_serial(const struct wt_snapshot *got, const struct wt_snapsho
 	      memcmp(got->devs, want.devs, want.ndevs * sizeof(*want.devs));
 	wt_snapshot_free(&want);
 	if (bad)
-		fprintf(stderr, "cycle: check: the overlapped read and delta differ from read, then delta\n");
+		fprintf(stderr, "cycle: check: the one-pass read and delta differ from read, then delta\n");
 	return bad ? -EINVAL : 0;
 }
 
@@ -296,7 +288,7 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		fprintf(stderr, "cycle: cannot open wtstat's BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	bpf_map__set_max_entries(skel->maps.mappings, nmaps);
+	wt_row_table_size(skel, nmaps);
 	if (nprocs > 4096)
 		bpf_map__set_max_entries(skel->maps.procs, nprocs);
 	bpf_object__for_each_program(p, skel->obj)
@@ -307,12 +299,18 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		return 1;
 	}
 	t.skel = skel;
-	fds.mappings = bpf_map__fd(skel->maps.mappings);
+	if ((e = wt_row_table_map_skel(&t.table, skel, true))) {
+		fprintf(stderr, "cycle: mapping the per-file table failed: %s\n", strerror(-e));
+		return 1;
+	}
+	*t.table.claims = nmaps;
+	put_mappings(&t.table, 0, nmaps, 0);
+	fds.table = &t.table;
 	fds.procs = bpf_map__fd(skel->maps.procs);
 	fds.devs = bpf_map__fd(skel->maps.devs);
 	fds.totals = bpf_map__fd(skel->maps.totals);
 	fds.counters = bpf_map__fd(skel->maps.counters);
-	if ((e = put_mappings(fds.mappings, nmaps, 0)) || (e = put_procs(fds.procs, nprocs, 0)) ||
+	if ((e = put_procs(fds.procs, nprocs, 0)) ||
 	    (e = put_devs(fds.devs, 8, 0))) {
 		fprintf(stderr, "cycle: filling the maps failed: %s\n", strerror(-e));
 		return 1;
@@ -324,8 +322,10 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			if (bpf_map__fd(m) >= 0 && fd_memlock(bpf_map__fd(m)) > 0)
 				memlock_all += fd_memlock(bpf_map__fd(m));
 	}
-	memlock_maps = fd_memlock(fds.mappings);
-	bpf_obj_get_info_by_fd(fds.mappings, &info, &ilen);
+	/* the table is its rows and the key -> slot hash beside them */
+	memlock_maps = fd_memlock(bpf_map__fd(skel->maps.mapping_rows)) +
+		       fd_memlock(bpf_map__fd(skel->maps.mapping_slots));
+	bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.mapping_rows), &info, &ilen);
 	rss_filled = status_kb("VmRSS:");
 
 	if ((e = wt_snapshot_read_into(prev, &fds, 0))) {
@@ -339,8 +339,8 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		double t0, t1, t2, t3, t4, t5, t6, q0, q6;
 
 		/* the kernel side of an interval: every mapping moves */
-		if ((e = put_mappings(fds.mappings, nmaps, r + 2)) ||
-		    (e = put_procs(fds.procs, nprocs, r + 2)) || (e = put_devs(fds.devs, 8, r + 2))) {
+		put_mappings(&t.table, 0, nmaps, r + 2);
+		if ((e = put_procs(fds.procs, nprocs, r + 2)) || (e = put_devs(fds.devs, 8, r + 2))) {
 			fprintf(stderr, "cycle: updating the maps failed: %s\n", strerror(-e));
 			return 1;
 		}
@@ -352,7 +352,7 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			if (!e)
 				e = wt_snapshot_delta_into(&delta, cur, prev);
 		} else {
-			/* the mappings' delta overlaps their read: one figure for both */
+			/* each mapping's delta taken as its row is read: one figure for both */
 			e = wt_snapshot_next(cur, prev, &delta, &fds, 0, false);
 			t1 = now_ms();
 		}
@@ -445,10 +445,11 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 	       sizeof(struct wt_mapping_key), sizeof(struct wt_mapping_stats));
 	printf("\"map\":{\"max_entries\":%u,\"key_size\":%u,\"value_size\":%u,\"bytes_memlock\":%lld,"
 	       "\"all_maps_bytes_memlock\":%lld}}\n",
-	       info.max_entries, info.key_size, info.value_size, memlock_maps, memlock_all);
+	       info.max_entries, (unsigned)sizeof(struct wt_mapping_key), info.value_size, memlock_maps, memlock_all);
 	wt_snapshot_free(&snaps[0]);
 	wt_snapshot_free(&snaps[1]);
 	wt_snapshot_free(&delta);
+	wt_row_table_unmap(&t.table);
 	wtstat_bpf__destroy(skel);
 	return 0;
 }
@@ -499,28 +500,37 @@ static int find_map(int pid, const char *name)
 
 static int cmd_inject(int pid, unsigned n, double period)
 {
-	int fd = find_map(pid, "mappings");
+	int rows_fd = find_map(pid, "mapping_rows"), claims_fd = find_map(pid, "mapping_claims");
 	struct timespec nap = { (time_t)period, (long)((period - (time_t)period) * 1e9) };
+	struct wt_row_table t;
 	unsigned round = 0;
+	__u64 base;
 	int e;
 
-	if (fd < 0) {
-		fprintf(stderr, "cycle inject: no map 'mappings' held by pid %d\n", pid);
+	if (rows_fd < 0 || claims_fd < 0) {
+		fprintf(stderr, "cycle inject: no maps 'mapping_rows' and 'mapping_claims' held by pid %d\n", pid);
 		return 1;
 	}
-	if ((e = put_mappings(fd, n, round))) {
-		fprintf(stderr, "cycle inject: %s\n", strerror(-e));
+	if ((e = wt_row_table_map(&t, rows_fd, claims_fd, true))) {
+		fprintf(stderr, "cycle inject: mapping the per-file table: %s\n", strerror(-e));
 		return 1;
 	}
+	/* claimed as the BPF programs claim: rows of real files go elsewhere */
+	base = __atomic_fetch_add(t.claims, n, __ATOMIC_ACQ_REL);
+	if (base + n > t.max) {
+		fprintf(stderr, "cycle inject: the table has %u slots, %llu taken: no room for %u more "
+			"(start wtstat with a larger --max-mappings)\n", t.max, (unsigned long long)base, n);
+		return 1;
+	}
+	put_mappings(&t, base, n, round);
 	printf("injected %u\n", n);
 	fflush(stdout);
 	while (!stop) {
 		nanosleep(&nap, NULL);
-		if (!stop && (e = put_mappings(fd, n, ++round)) && e != -ENOENT) {
-			fprintf(stderr, "cycle inject: %s\n", strerror(-e));
-			return 1;
-		}
+		if (!stop)
+			put_mappings(&t, base, n, ++round);
 	}
+	wt_row_table_unmap(&t);
 	return 0;
 }
 

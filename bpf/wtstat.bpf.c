@@ -48,6 +48,8 @@ struct pending_wait {
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
 	__u32 slot;		/* of the waiting task in pending_tasks */
+	__u32 row;		/* of the file in mapping_rows, WT_NO_ROW if none */
+	__u32 pad;
 	__u64 ran_ns;		/* tp mode: the task's CPU time when it went to sleep */
 };
 
@@ -80,12 +82,41 @@ static __always_inline bool task_may_wait(__u64 task)
 	return *slot_count(task_slot(task));
 }
 
+/*
+ * The per-file table. Rows live in an array user space maps into its own
+ * memory: an interval reads 100,000 rows with one copy and no system call,
+ * where a hash map's batch look-up took most of the interval. A row's
+ * slot is claimed once and never reused (the table never evicts), so
+ * programs may hold a slot number across events; the hash beside it only
+ * finds the slot of a key. Sized together by user space (--max-mappings).
+ */
+#define WT_NO_ROW	(~0U)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct wt_mapping_row);
+} mapping_rows SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct wt_mapping_key);
-	__type(value, struct wt_mapping_stats);
-} mappings SEC(".maps");
+	__type(value, __u32);
+} mapping_slots SEC(".maps");
+
+/* Slots claimed so far (may pass max_entries: those claims failed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} mapping_claims SEC(".maps");
+
+const volatile __u32 mapping_rows_max = 10240;	/* = max_entries of the two above */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -290,26 +321,88 @@ static __always_inline void read_names(struct inode *inode, struct wt_mapping_st
 	bpf_probe_read_kernel_str(s->parent, sizeof(s->parent), name);
 }
 
-static struct wt_mapping_stats *get_mapping(struct inode *inode, const struct wt_mapping_key *key)
+static __always_inline struct wt_mapping_stats *row_stats(__u32 row)
 {
-	struct wt_mapping_stats *s;
-	__u32 zero = 0;
+	struct wt_mapping_row *r = bpf_map_lookup_elem(&mapping_rows, &row);
 
-	s = bpf_map_lookup_elem(&mappings, key);
+	if (!r)
+		return NULL;
+	/* else clang adds the offset before the null check, which the verifier refuses */
+	asm volatile("" : "+r"(r));
+	return &r->s;
+}
+
+/* The row of a key already in the table, or NULL; *row_out its slot. */
+static __always_inline struct wt_mapping_stats *find_mapping_row(const struct wt_mapping_key *key, __u32 *row_out)
+{
+	__u32 *row = bpf_map_lookup_elem(&mapping_slots, key);
+
+	if (!row)
+		return NULL;
+	*row_out = *row;
+	return row_stats(*row);
+}
+
+static __always_inline struct wt_mapping_stats *find_mapping(const struct wt_mapping_key *key)
+{
+	__u32 row;
+
+	return find_mapping_row(key, &row);
+}
+
+/*
+ * The row of a key, claimed and filled when new. A fresh slot is all zero
+ * (slots are never reused). User space shows a row once first_seen_ns is
+ * set, which happens last, after the key is in the hash: a slot two CPUs
+ * claimed for one key at once stays unshown, not a second row of it.
+ */
+static struct wt_mapping_stats *get_mapping_row(struct inode *inode, const struct wt_mapping_key *key,
+						__u32 *row_out)
+{
+	struct wt_mapping_row *r;
+	struct wt_mapping_stats *s;
+	__u32 zero = 0, row, *won;
+	__u64 *claims;
+
+	s = find_mapping_row(key, row_out);
 	if (s)
 		return s;
-	s = bpf_map_lookup_elem(&zero_mapping, &zero);
-	if (!s)
-		return NULL;
-	__builtin_memset(s, 0, sizeof(*s));
-	s->kernel_wt_count = -1;
-	s->first_seen_ns = bpf_ktime_get_ns();
-	read_names(inode, s);
-	if (bpf_map_update_elem(&mappings, key, s, BPF_NOEXIST) && !bpf_map_lookup_elem(&mappings, key)) {
+	claims = bpf_map_lookup_elem(&mapping_claims, &zero);
+	/* a full table is not worth one more write to a shared line per event */
+	if (!claims || *claims >= mapping_rows_max) {
 		count(WT_DROP_MAPPING_FULL);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&mappings, key);
+	row = __sync_fetch_and_add(claims, 1);
+	r = row < mapping_rows_max ? bpf_map_lookup_elem(&mapping_rows, &row) : NULL;
+	if (!r) {
+		count(WT_DROP_MAPPING_FULL);
+		return NULL;
+	}
+	r->key = *key;
+	r->s.kernel_wt_count = -1;
+	read_names(inode, &r->s);
+	if (bpf_map_update_elem(&mapping_slots, key, &row, BPF_NOEXIST)) {
+		/* another CPU added the key first: its row is the row */
+		won = bpf_map_lookup_elem(&mapping_slots, key);
+		if (!won) {
+			count(WT_DROP_MAPPING_FULL);
+			return NULL;
+		}
+		*row_out = *won;
+		return row_stats(*won);
+	}
+	/* an exchange is fully ordered on every JIT: the row is complete first */
+	__sync_lock_test_and_set(&r->s.first_seen_ns, bpf_ktime_get_ns());
+	*row_out = row;
+	return &r->s;
+}
+
+static __always_inline struct wt_mapping_stats *get_mapping(struct inode *inode, const struct wt_mapping_key *key)
+{
+	__u32 row;
+
+	return get_mapping_row(inode, key, &row);
 }
 
 static struct wt_proc_stats *get_proc(__u32 tgid)
@@ -412,7 +505,8 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	mapping_key_of(inode, &pw.key);
 	if (key_filtered_out(&pw.key) || task_filtered_out())
 		return 0;
-	s = get_mapping(inode, &pw.key);
+	pw.row = WT_NO_ROW;
+	s = get_mapping_row(inode, &pw.key, &pw.row);
 	if (s)
 		observe_stable(s, true, bpf_ktime_get_ns(), false);
 	pw.during_wt = wt_in_flight(mapping, s);
@@ -446,7 +540,7 @@ static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 	struct wt_dev_stats *d;
 	struct wt_totals *t;
 
-	s = bpf_map_lookup_elem(&mappings, &pw->key);
+	s = pw->row != WT_NO_ROW ? row_stats(pw->row) : NULL;
 	if (s) {
 		hist_add(&s->wait, lat);
 		if (pw->during_wt)
@@ -513,7 +607,7 @@ static __always_inline void other_wait(struct address_space *mapping)
 	/* Files in stable mode get a per-file count of their other waits
 	 * (fsync, truncate); fsync of every other file must not fill the
 	 * mapping table. */
-	s = mapping_is_stable(mapping) ? get_mapping(inode, &key) : bpf_map_lookup_elem(&mappings, &key);
+	s = mapping_is_stable(mapping) ? get_mapping(inode, &key) : find_mapping(&key);
 	if (s)
 		__sync_fetch_and_add(&s->other_waits, 1);
 	d = get_dev(key.dev);
@@ -1030,7 +1124,7 @@ int BPF_PROG(tp_dirty_folio, struct folio *folio, struct address_space *mapping)
 	if (!inode)
 		return 0;
 	mapping_key_of(inode, &df.key);
-	s = bpf_map_lookup_elem(&mappings, &df.key);
+	s = find_mapping(&df.key);
 	/* only files that use writethrough: every dirtied page would be too many */
 	if (!(s && (s->wt_begun || s->wt_ended || s->wt_write_calls)) &&
 	    !bpf_map_lookup_elem(&wt_writers, &tid))
@@ -1066,7 +1160,7 @@ static __always_inline int dirty_accounted(struct folio *folio)
 	df = bpf_map_lookup_elem(&dirty_folios, &key);
 	if (!df || !folio_dirty(folio))
 		return 0;
-	s = bpf_map_lookup_elem(&mappings, &df->key);
+	s = find_mapping(&df->key);
 	if (s)
 		__sync_fetch_and_add(&s->dirty_accounted, 1);
 	count(WT_CNT_DIRTY_ACCOUNTED);
@@ -1112,7 +1206,7 @@ static __always_inline int writeback_start(struct folio *folio)
 	if (!df || folio_dirty(folio))
 		return 0;	/* untracked, or still dirty (a partial writethrough) */
 	count(WT_ANOM_DIRTY_DRIFT);
-	s = bpf_map_lookup_elem(&mappings, &df->key);
+	s = find_mapping(&df->key);
 	if (s)
 		__sync_fetch_and_add(&s->drift_pages, df->nr);
 	d = bpf_map_lookup_elem(&devs, &df->key.dev);

@@ -199,6 +199,7 @@ static void close_all(struct wt_tracer *t)
 		bpf_link__destroy(t->links[i]);
 	t->nlinks = 0;
 	memset(t->attached, 0, sizeof(t->attached));
+	wt_row_table_unmap(&t->table);
 	wtstat_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -226,7 +227,7 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 		return -1;
 	}
 	if (cfg->max_mappings)
-		bpf_map__set_max_entries(t->skel->maps.mappings, cfg->max_mappings);
+		wt_row_table_size(t->skel, cfg->max_mappings);
 	if (cfg->max_procs)
 		bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs);
 	bpf_object__for_each_program(prog, t->skel->obj)
@@ -256,6 +257,12 @@ static int try_once(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 		}
 		close_all(t);
 		return 1;
+	}
+	e = wt_row_table_map_skel(&t->table, t->skel, false);
+	if (e) {
+		snprintf(err, errlen, "cannot map the per-file table into memory: %s", strerror(-e));
+		close_all(t);
+		return -1;
 	}
 	for (size_t i = 0; i < NPROGS; i++) {
 		const struct wt_choice *c = &t->plan.ev[progs[i].ev];

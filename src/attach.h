@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "plan.h"
+#include "rowtable.h"
 
 struct wtstat_bpf;
 struct bpf_link;
@@ -30,6 +31,7 @@ struct wt_config {
 
 struct wt_tracer {
 	struct wtstat_bpf *skel;
+	struct wt_row_table table;	/* the per-file rows, mapped once loaded */
 	struct wt_kernel_desc desc;
 	struct wt_plan plan;
 	struct bpf_link *links[WT_MAX_LINKS];

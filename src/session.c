@@ -63,7 +63,7 @@ double wt_now_s(void)
 static struct wt_map_fds tracer_fds(const struct wt_tracer *t)
 {
 	struct wt_map_fds fds = {
-		.mappings = bpf_map__fd(t->skel->maps.mappings),
+		.table = &t->table,
 		.procs = bpf_map__fd(t->skel->maps.procs),
 		.devs = bpf_map__fd(t->skel->maps.devs),
 		.totals = bpf_map__fd(t->skel->maps.totals),

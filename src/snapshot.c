@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hist.h"
+#include "rowtable.h"
 #include "snapshot.h"
 #include "topn.h"
 
@@ -36,34 +36,14 @@ static int ensure_rows(void **rows, size_t *cap, size_t want, size_t rowsz)
 	return 0;
 }
 
-/* How far a reader thread has got: rows before `ready` are final. */
-struct progress {
-	pthread_mutex_t lock;
-	pthread_cond_t moved;
-	size_t ready;
-	bool done;
-};
-
-static void publish(struct progress *pr, size_t ready, bool done)
-{
-	if (!pr)
-		return;
-	pthread_mutex_lock(&pr->lock);
-	pr->ready = ready;
-	pr->done = done;
-	pthread_cond_signal(&pr->moved);
-	pthread_mutex_unlock(&pr->lock);
-}
-
 /*
  * Reads a whole hash map into *rows (capacity *cap, grown to max_entries
  * when smaller): rows of rowsz bytes, key at offset 0 and value at voff
  * (the row structs pad between them), with the batch API (one system call
- * per chunk) and a per-key fallback for kernels without it. With pr, each
- * chunk is published as it lands (and the end, whatever the outcome).
+ * per chunk) and a per-key fallback for kernels without it.
  */
 static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
-		     void **rows_io, size_t *cap, size_t *n_out, struct progress *pr)
+		     void **rows_io, size_t *cap, size_t *n_out)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), max, count;
@@ -104,7 +84,6 @@ static int read_hash(int fd, size_t ksz, size_t vsz, size_t voff, size_t rowsz,
 			memcpy(rows + n * rowsz, keys + i * ksz, ksz);
 			memcpy(rows + n * rowsz + voff, vals + i * vsz, vsz);
 		}
-		publish(pr, n, false);
 		if (err) {	/* ENOENT: that was the last batch */
 			err = 0;
 			break;
@@ -131,7 +110,6 @@ done:
 	free(out);
 	if (!err)
 		*n_out = n;
-	publish(pr, n, true);
 	return err;
 }
 
@@ -201,20 +179,28 @@ static int read_globals(struct wt_snapshot *s, const struct wt_map_fds *fds, __s
 	return 0;
 }
 
-#define READ_ROWS(fd, type, keyfield, rows, cap, n, pr)					\
+#define READ_ROWS(fd, type, keyfield, rows, cap, n)					\
 	read_hash(fd, sizeof(((type *)0)->keyfield), sizeof(((type *)0)->s),		\
-		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n, pr)
+		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n)
 
-static int read_maps(struct wt_snapshot *s, const struct wt_map_fds *fds, struct progress *pr)
+int wt_snapshot_read_rows(struct wt_snapshot *s, const struct wt_row_table *t)
 {
-	return READ_ROWS(fds->mappings, struct wt_mapping_row, key, &s->maps, &s->maps_cap, &s->nmaps, pr);
+	__u32 used = wt_row_table_used(t);
+
+	if (ensure_rows((void **)&s->maps, &s->maps_cap, t->max, sizeof(*s->maps)))
+		return -ENOMEM;
+	s->nmaps = 0;
+	for (__u32 i = 0; i < used; i++)
+		if (wt_row_shown(&t->rows[i]))
+			s->maps[s->nmaps++] = t->rows[i];
+	return 0;
 }
 
 static int read_procs_devs(struct wt_snapshot *s, const struct wt_map_fds *fds)
 {
-	int err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->procs, &s->procs_cap, &s->nprocs, NULL);
+	int err = READ_ROWS(fds->procs, struct wt_proc_row, pid, &s->procs, &s->procs_cap, &s->nprocs);
 
-	return err ? err : READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->devs, &s->devs_cap, &s->ndevs, NULL);
+	return err ? err : READ_ROWS(fds->devs, struct wt_dev_row, dev, &s->devs, &s->devs_cap, &s->ndevs);
 }
 
 int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending)
@@ -224,7 +210,7 @@ int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, _
 	clear_keeping_memory(s);
 	err = read_globals(s, fds, pending);
 	if (!err)
-		err = read_maps(s, fds, NULL);
+		err = wt_snapshot_read_rows(s, fds->table);
 	if (!err)
 		err = read_procs_devs(s, fds);
 	if (err)
@@ -536,37 +522,17 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 	return err;
 }
 
-struct map_reader {
-	struct wt_snapshot *s;
-	const struct wt_map_fds *fds;
-	struct progress pr;
-	int err;
-};
-
-static void *map_reader_run(void *arg)
-{
-	struct map_reader *r = arg;
-
-	r->err = read_maps(r->s, r->fds, &r->pr);
-	return NULL;
-}
-
 /*
- * Reading the mappings is mostly the kernel's time (its per-element work
- * for the batch), the delta all ours: a second thread reads while this
- * one takes the delta of each chunk as it lands, still in the cache.
+ * One pass over the table: each row is copied into cur and its delta
+ * taken while it is still in the cache (two passes over 60 MiB of rows at
+ * 100,000 mappings cost a second trip through memory).
  */
 int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct wt_snapshot *out,
 		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun)
 {
 	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
-	struct map_reader r = { .s = cur, .fds = fds,
-				.pr = { .lock = PTHREAD_MUTEX_INITIALIZER, .moved = PTHREAD_COND_INITIALIZER } };
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	pthread_t th;
-	bool threaded;
-	size_t i = 0;
+	const struct wt_row_table *t = fds->table;
+	__u32 used = wt_row_table_used(t);
 	int err;
 
 	clear_keeping_memory(cur);
@@ -574,33 +540,15 @@ int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct w
 	err = read_globals(cur, fds, pending);
 	if (err)
 		return err;
-	/* both row arrays at full size first: the reader must not move them */
-	if (bpf_obj_get_info_by_fd(fds->mappings, &info, &len))
-		return -errno;
-	if (ensure_rows((void **)&cur->maps, &cur->maps_cap, info.max_entries, sizeof(*cur->maps)) ||
-	    ensure_rows((void **)&out->maps, &out->maps_cap, info.max_entries, sizeof(*out->maps)))
+	if (ensure_rows((void **)&cur->maps, &cur->maps_cap, t->max, sizeof(*cur->maps)) ||
+	    ensure_rows((void **)&out->maps, &out->maps_cap, t->max, sizeof(*out->maps)))
 		return -ENOMEM;
-	threaded = !pthread_create(&th, NULL, map_reader_run, &r);
-	if (!threaded)
-		map_reader_run(&r);
-	for (;;) {
-		size_t ready;
-		bool done;
-
-		pthread_mutex_lock(&r.pr.lock);
-		while (r.pr.ready == i && !r.pr.done)
-			pthread_cond_wait(&r.pr.moved, &r.pr.lock);
-		ready = r.pr.ready;
-		done = r.pr.done;
-		pthread_mutex_unlock(&r.pr.lock);
-		for (; i < ready && !err; i++)
-			err = delta_map_row(out, cur, prev, &fm, i);
-		if (err || (done && i == ready))
-			break;
+	for (__u32 i = 0; i < used && !err; i++) {
+		if (!wt_row_shown(&t->rows[i]))
+			continue;
+		cur->maps[cur->nmaps] = t->rows[i];
+		err = delta_map_row(out, cur, prev, &fm, cur->nmaps++);
 	}
-	if (threaded)
-		pthread_join(th, NULL);
-	err = r.err ? r.err : err;
 	if (!err)
 		err = read_procs_devs(cur, fds);
 	if (!err && sum_begun)

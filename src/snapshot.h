@@ -8,11 +8,6 @@
 #include <linux/types.h>
 #include "wtstat.h"
 
-struct wt_mapping_row {
-	struct wt_mapping_key key;
-	struct wt_mapping_stats s;
-};
-
 struct wt_proc_row {
 	__u32 pid;
 	struct wt_proc_stats s;
@@ -48,14 +43,19 @@ struct wt_snapshot {
 	struct wt_row_index maps_ix, procs_ix, devs_ix;
 };
 
+struct wt_row_table;
+
 struct wt_map_fds {
-	int mappings, procs, devs, totals, counters;
+	const struct wt_row_table *table;	/* the per-file rows, mapped */
+	int procs, devs, totals, counters;
 };
 
 int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending);
 /* The same into s, which is zeroed or an earlier snapshot: its memory is reused. */
 int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending);
 void wt_snapshot_free(struct wt_snapshot *s);
+/* Only the per-file rows: those of claimed slots that are shown, in slot order. */
+int wt_snapshot_read_rows(struct wt_snapshot *s, const struct wt_row_table *t);
 
 /* out = cur - prev for every counter; gauges are taken from cur. Rows of
  * cur only: a key gone since prev is not reported. prev keeps its order;
@@ -66,8 +66,8 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 
 /*
  * One interval: reads cur (as wt_snapshot_read_into) and sets out = cur -
- * prev (as wt_snapshot_delta_into), taking the delta of the mappings while
- * a second thread is still reading them. sum_begun: cur's total
+ * prev (as wt_snapshot_delta_into), taking each mapping's delta as its row
+ * is read. sum_begun: cur's total
  * writethrough begins are the sum over its mappings (derived begins are
  * per file). cur, prev and out are three different snapshots.
  */

@@ -107,6 +107,15 @@ struct wt_mapping_stats {
 	char parent[WT_NAME_LEN];
 };
 
+/*
+ * One slot of the per-file table (the "mapping_rows" array, which user
+ * space maps): shown once s.first_seen_ns is non-zero, written last.
+ */
+struct wt_mapping_row {
+	struct wt_mapping_key key;
+	struct wt_mapping_stats s;
+};
+
 struct wt_proc_stats {
 	struct wt_hist wait;
 	struct wt_hist throttle;	/* sleeps in balance_dirty_pages() */

@@ -14,6 +14,7 @@
 #include "testutil.h"
 
 #include "hist.h"
+#include "rowtable.h"
 #include "snapshot.h"
 
 #define SEC 1000000000ULL
@@ -82,6 +83,43 @@ static const struct wt_dev_row *find_dev(const struct wt_snapshot *s, __u32 dev)
 			return &s->devs[i];
 	fail_msg("dev %u missing", dev);
 	return NULL;
+}
+
+/*
+ * The per-file table as the BPF side leaves it: a slot is claimed, then
+ * filled, then shown by setting first_seen_ns; claims go on past the last
+ * slot once the table is full. Only claimed, shown slots are rows.
+ */
+static void test_read_rows_of_the_table(void **state)
+{
+	struct wt_mapping_row slots[6] = {};
+	__u64 claims = 4;
+	struct wt_row_table t = { .rows = slots, .claims = &claims, .max = 6 };
+	struct wt_snapshot s = {};
+
+	for (int i = 0; i < 6; i++) {
+		slots[i].key.dev = wt_dev_make(7, 0);
+		slots[i].key.ino = 100 + i;
+		slots[i].s.first_seen_ns = 1000 + i;
+		slots[i].s.wait.count = i;
+	}
+	slots[1].s.first_seen_ns = 0;	/* claimed, not yet shown (or lost a race for its key) */
+	assert_int_equal(wt_snapshot_read_rows(&s, &t), 0);
+	assert_int_equal(s.nmaps, 3);
+	assert_int_equal(s.maps[0].key.ino, 100);
+	assert_int_equal(s.maps[1].key.ino, 102);
+	assert_int_equal(s.maps[2].key.ino, 103);
+	assert_int_equal(s.maps[2].s.wait.count, 3);
+
+	claims = 50;	/* full: 44 claims failed, every slot is used */
+	assert_int_equal(wt_snapshot_read_rows(&s, &t), 0);
+	assert_int_equal(s.nmaps, 5);
+	assert_int_equal(s.maps[4].key.ino, 105);
+
+	claims = 0;
+	assert_int_equal(wt_snapshot_read_rows(&s, &t), 0);
+	assert_int_equal(s.nmaps, 0);
+	wt_snapshot_free(&s);
 }
 
 static void test_dev_encoding(void **state)
@@ -577,6 +615,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dev_encoding),
+		cmocka_unit_test(test_read_rows_of_the_table),
 		cmocka_unit_test(test_stable_time),
 		cmocka_unit_test_setup_teardown(test_delta_globals, make_snapshots, free_snapshots),
 		cmocka_unit_test_setup_teardown(test_delta_mappings, make_snapshots, free_snapshots),
