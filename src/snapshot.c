@@ -522,11 +522,7 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 	return err;
 }
 
-/*
- * One pass over the table: each row is copied into cur and its delta
- * taken while it is still in the cache (two passes over 60 MiB of rows at
- * 100,000 mappings cost a second trip through memory).
- */
+/* One pass over the table: each row is copied into cur and its delta taken. */
 int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct wt_snapshot *out,
 		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun)
 {
