@@ -160,7 +160,7 @@ static int blame_load_failure(struct wt_tracer *t, int err)
 	if (r && r->m == M_FENTRY && (err == EPERM || err == EACCES || err == EOPNOTSUPP)) {
 		t->desc.fentry_refused = true;
 		snprintf(t->desc.fentry_refused_why, WT_REASON_MAX,
-			 "kernel refuses tracing programs (load: %s)", strerror(err));
+			 "kernel refuses fentry/fexit programs (load: %s)", strerror(err));
 		return 0;
 	}
 	if (r) {
@@ -171,7 +171,7 @@ static int blame_load_failure(struct wt_tracer *t, int err)
 		if (uses(t, &progs[i]) && progs[i].m == M_FENTRY) {
 			t->desc.fentry_refused = true;
 			snprintf(t->desc.fentry_refused_why, WT_REASON_MAX,
-				 "kernel refuses tracing programs (load: %s)", strerror(err));
+				 "kernel refuses fentry/fexit programs (load: %s)", strerror(err));
 			return 0;
 		}
 	}

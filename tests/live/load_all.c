@@ -4,7 +4,7 @@
  * the verifier judges each one, including the ones the planner would not
  * pick here. Non-tracing programs load together, as the tool loads them;
  * fentry/fexit programs load one at a time against their default target,
- * and a kernel that refuses tracing programs outright (EPERM) or lacks the
+ * and a kernel that refuses fentry/fexit programs outright (EPERM) or lacks the
  * target is reported as a skip, not a pass.
  * Output: one "ok|not ok|skip load:<program>" line each; exit 1 on any not ok.
  * With a BTF file argument, CO-RE relocates against that kernel instead
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		} else if ((err = wtstat_bpf__load(skel)) == 0) {
 			printf("ok load:%s\n", name);
 		} else if (err == -EPERM) {
-			printf("skip load:%s: kernel refuses tracing programs (EPERM)\n", name);
+			printf("skip load:%s: kernel refuses fentry/fexit programs (EPERM)\n", name);
 		} else {
 			printf("not ok load:%s: %s\n", name, strerror(-err));
 			bad = 1;
