@@ -199,14 +199,7 @@ struct {
 	__type(value, __u64);
 } entry_args SEC(".maps");
 
-/* Zero value used to create entries; too large for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wt_mapping_stats);
-} zero_mapping SEC(".maps");
-
+/* Zero values used to create entries; too large for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
