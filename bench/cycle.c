@@ -153,8 +153,12 @@ static void make_mapping(struct wt_mapping_key *k, struct wt_mapping_stats *v, u
  * from base on. A row is shown once first_seen_ns is set: set last, as
  * the BPF side does, so a wtstat reading meanwhile never sees half a row.
  */
-static void put_mappings(struct wt_row_table *t, __u32 base, unsigned n, unsigned round)
+static int put_mappings(struct wt_row_table *t, __u32 base, unsigned n, unsigned round)
 {
+	int e = wt_row_table_cover(t, base + n);
+
+	if (e)
+		return e;
 	for (unsigned i = 0; i < n && base + i < t->max; i++) {
 		struct wt_mapping_row row, *r = &t->rows[base + i];
 
@@ -163,6 +167,7 @@ static void put_mappings(struct wt_row_table *t, __u32 base, unsigned n, unsigne
 		*r = row;
 		__atomic_store_n(&r->s.first_seen_ns, 1, __ATOMIC_RELEASE);
 	}
+	return 0;
 }
 
 static int put_procs(int fd, unsigned n, unsigned round)
@@ -304,7 +309,10 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		return 1;
 	}
 	*t.table.claims = nmaps;
-	put_mappings(&t.table, 0, nmaps, 0);
+	if ((e = put_mappings(&t.table, 0, nmaps, 0))) {
+		fprintf(stderr, "cycle: filling the per-file table failed: %s\n", strerror(-e));
+		return 1;
+	}
 	fds.table = &t.table;
 	fds.procs = bpf_map__fd(skel->maps.procs);
 	fds.devs = bpf_map__fd(skel->maps.devs);
@@ -339,8 +347,8 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 		double t0, t1, t2, t3, t4, t5, t6, q0, q6;
 
 		/* the kernel side of an interval: every mapping moves */
-		put_mappings(&t.table, 0, nmaps, r + 2);
-		if ((e = put_procs(fds.procs, nprocs, r + 2)) || (e = put_devs(fds.devs, 8, r + 2))) {
+		if ((e = put_mappings(&t.table, 0, nmaps, r + 2)) ||
+		    (e = put_procs(fds.procs, nprocs, r + 2)) || (e = put_devs(fds.devs, 8, r + 2))) {
 			fprintf(stderr, "cycle: updating the maps failed: %s\n", strerror(-e));
 			return 1;
 		}
@@ -522,13 +530,18 @@ static int cmd_inject(int pid, unsigned n, double period)
 			"(start wtstat with a larger --max-mappings)\n", t.max, (unsigned long long)base, n);
 		return 1;
 	}
-	put_mappings(&t, base, n, round);
+	if ((e = put_mappings(&t, base, n, round))) {
+		fprintf(stderr, "cycle inject: mapping the table's rows: %s\n", strerror(-e));
+		return 1;
+	}
 	printf("injected %u\n", n);
 	fflush(stdout);
 	while (!stop) {
 		nanosleep(&nap, NULL);
-		if (!stop)
-			put_mappings(&t, base, n, ++round);
+		if (!stop && (e = put_mappings(&t, base, n, ++round))) {
+			fprintf(stderr, "cycle inject: %s\n", strerror(-e));
+			return 1;
+		}
 	}
 	wt_row_table_unmap(&t);
 	return 0;

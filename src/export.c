@@ -45,7 +45,7 @@ static int write_body(FILE *f, const void *arg)
 }
 
 /* snap: kept from one interval to the next, so its memory is reused */
-static int write_once(const struct wt_cli *cli, const struct wt_tracer *t, struct wt_snapshot *snap,
+static int write_once(const struct wt_cli *cli, struct wt_tracer *t, struct wt_snapshot *snap,
 		      double elapsed, const struct export_health *health, char *err, size_t errlen)
 {
 	struct wt_metric_set set;

@@ -12,10 +12,13 @@
 #include "wtstat.h"
 
 struct wt_row_table {
-	struct wt_mapping_row *rows;	/* max slots */
+	struct wt_mapping_row *rows;	/* the first nmapped of max slots */
 	__u64 *claims;			/* slots claimed; may pass max */
 	__u32 max;
+	__u32 nmapped;
 	size_t rows_len, claims_len;	/* of the two mappings */
+	int rows_fd;			/* -1: rows is plain memory of max slots */
+	bool writable;
 };
 
 struct wtstat_bpf;
@@ -24,14 +27,17 @@ struct wtstat_bpf;
 void wt_row_table_size(struct wtstat_bpf *skel, __u32 max);
 
 /* wt_row_table_map on a loaded object's maps. */
+int wt_row_table_map(struct wt_row_table *t, int rows_fd, int claims_fd, bool writable);
 int wt_row_table_map_skel(struct wt_row_table *t, const struct wtstat_bpf *skel, bool writable);
+void wt_row_table_unmap(struct wt_row_table *t);
 
 /*
- * Maps both maps (writable: to fill the table from user space, as the
- * benchmark does). Returns 0 or -errno; on error nothing stays mapped.
+ * Makes the first n slots (at most max) readable through t->rows. Only the
+ * slots in use are mapped, and the mapping grows by doubling: a mapped page
+ * counts in this process's RSS, and --max-mappings may be millions.
+ * Returns 0 or -errno (the old mapping then stays).
  */
-int wt_row_table_map(struct wt_row_table *t, int rows_fd, int claims_fd, bool writable);
-void wt_row_table_unmap(struct wt_row_table *t);
+int wt_row_table_cover(struct wt_row_table *t, __u32 n);
 
 /* Slots that may hold a row: claims, at most max. */
 static inline __u32 wt_row_table_used(const struct wt_row_table *t)

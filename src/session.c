@@ -60,7 +60,7 @@ double wt_now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static struct wt_map_fds tracer_fds(const struct wt_tracer *t)
+static struct wt_map_fds tracer_fds(struct wt_tracer *t)
 {
 	struct wt_map_fds fds = {
 		.table = &t->table,
@@ -117,7 +117,7 @@ static void sync_skipped_runs(const struct wt_tracer *t)
 	}
 }
 
-int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
+int wt_tracer_snapshot_into(struct wt_tracer *t, struct wt_snapshot *s)
 {
 	struct wt_map_fds fds = tracer_fds(t);
 	int e;
@@ -130,7 +130,7 @@ int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s)
 	return e;
 }
 
-int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s)
+int wt_tracer_snapshot(struct wt_tracer *t, struct wt_snapshot *s)
 {
 	int e;
 

@@ -92,9 +92,9 @@ int wt_cmd_gate(struct wt_cli *cli);
 
 struct wt_snapshot;
 /* The tracer's maps now, cumulative since it started (export.c). */
-int wt_tracer_snapshot(const struct wt_tracer *t, struct wt_snapshot *s);
+int wt_tracer_snapshot(struct wt_tracer *t, struct wt_snapshot *s);
 /* The same into s, zeroed or an earlier snapshot: its memory is reused. */
-int wt_tracer_snapshot_into(const struct wt_tracer *t, struct wt_snapshot *s);
+int wt_tracer_snapshot_into(struct wt_tracer *t, struct wt_snapshot *s);
 
 /* One-line error, exit status 2: the promise every bad input gets. */
 #define WT_EXIT_USAGE 2

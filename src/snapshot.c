@@ -183,10 +183,13 @@ static int read_globals(struct wt_snapshot *s, const struct wt_map_fds *fds, __s
 	read_hash(fd, sizeof(((type *)0)->keyfield), sizeof(((type *)0)->s),		\
 		  offsetof(type, s), sizeof(type), (void **)(rows), cap, n)
 
-int wt_snapshot_read_rows(struct wt_snapshot *s, const struct wt_row_table *t)
+int wt_snapshot_read_rows(struct wt_snapshot *s, struct wt_row_table *t)
 {
 	__u32 used = wt_row_table_used(t);
+	int err = wt_row_table_cover(t, used);
 
+	if (err)
+		return err;
 	if (ensure_rows((void **)&s->maps, &s->maps_cap, t->max, sizeof(*s->maps)))
 		return -ENOMEM;
 	s->nmaps = 0;
@@ -527,13 +530,15 @@ int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct w
 		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun)
 {
 	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
-	const struct wt_row_table *t = fds->table;
+	struct wt_row_table *t = fds->table;
 	__u32 used = wt_row_table_used(t);
 	int err;
 
 	clear_keeping_memory(cur);
 	clear_keeping_memory(out);
 	err = read_globals(cur, fds, pending);
+	if (!err)
+		err = wt_row_table_cover(t, used);
 	if (err)
 		return err;
 	if (ensure_rows((void **)&cur->maps, &cur->maps_cap, t->max, sizeof(*cur->maps)) ||

@@ -46,7 +46,7 @@ struct wt_snapshot {
 struct wt_row_table;
 
 struct wt_map_fds {
-	const struct wt_row_table *table;	/* the per-file rows, mapped */
+	struct wt_row_table *table;	/* the per-file rows, mapped (grown as they are) */
 	int procs, devs, totals, counters;
 };
 
@@ -55,7 +55,7 @@ int wt_snapshot_read(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 
 int wt_snapshot_read_into(struct wt_snapshot *s, const struct wt_map_fds *fds, __s64 pending);
 void wt_snapshot_free(struct wt_snapshot *s);
 /* Only the per-file rows: those of claimed slots that are shown, in slot order. */
-int wt_snapshot_read_rows(struct wt_snapshot *s, const struct wt_row_table *t);
+int wt_snapshot_read_rows(struct wt_snapshot *s, struct wt_row_table *t);
 
 /* out = cur - prev for every counter; gauges are taken from cur. Rows of
  * cur only: a key gone since prev is not reported. prev keeps its order;

@@ -176,6 +176,23 @@ else
 	check "pressure: peak RSS bounded: $hwm_s kB at $small files, $hwm_b kB at $PR_FILES" "grew by more than 8 MiB" \
 		test "$hwm_b" -le $((hwm_s + 8192))
 
+	# A table sized for a million files but holding few: only the slots in
+	# use are mapped into wtstat, so its RSS does not follow --max-mappings
+	# (the whole array mapped would be 624 MB of RSS).
+	"$W" --json -i 1 --dev "$PR_DEV" --max-mappings 1000000 -o "$T/wide.ndjson" 2> "$T/wide.err" &
+	ws=$!
+	pr_pids+=("$ws")
+	[ "$pr_standalone" = 1 ] || bg_pids+=("$ws")
+	for _ in $(seq 300); do grep -q '^wtstat: tracing with' "$T/wide.err" && break; sleep 0.1; done
+	"$PRESS" files "$PR_MNT/wide" 64 > /dev/null 2>&1
+	sleep 2.5	# intervals read the table
+	pr_memory "$ws" > "$T/wide.mem"
+	kill -INT "$ws"; wait "$ws"
+	pr_pids=()
+	read -r hwm_w mem_w < "$T/wide.mem"
+	check "pressure: a table for 1000000 files ($mem_w bytes of BPF map) adds no RSS: $hwm_w kB vs $hwm_s kB at $PR_MAPS slots" \
+		"RSS follows the table size" test "$hwm_w" -le $((hwm_s + 8192)) -a "$mem_w" -gt 600000000
+
 	# ---- a burst of short-lived writers ---------------------------------------
 	echo "# pressure: $PR_PROCS short-lived writers ($(date +%T))"
 	pr_traced procs "$PRESS" procs "$PR_MNT/p" "$PR_PROCS" 8

@@ -94,7 +94,7 @@ static void test_read_rows_of_the_table(void **state)
 {
 	struct wt_mapping_row slots[6] = {};
 	__u64 claims = 4;
-	struct wt_row_table t = { .rows = slots, .claims = &claims, .max = 6 };
+	struct wt_row_table t = { .rows = slots, .claims = &claims, .max = 6, .nmapped = 6, .rows_fd = -1 };
 	struct wt_snapshot s = {};
 
 	for (int i = 0; i < 6; i++) {
