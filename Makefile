@@ -156,7 +156,7 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
                 -Isrc $(SAN_FLAGS)
 # the rules and the metric model they judge, without the tracer
-FUZZ_MODEL   := $(patsubst %,$(FUZZ)/obj/%.o,rules metrics hist utf8 counters plan snapshot topn report_text)
+FUZZ_MODEL   := $(patsubst %,$(FUZZ)/obj/%.o,rules metrics hist utf8 counters plan snapshot rowtable topn report_text)
 FUZZ_BINS    := $(FUZZ)/fuzz_rules $(FUZZ)/fuzz_probe $(FUZZ)/fuzz_baseline
 
 .PHONY: fuzz fuzz-bins test-asan

@@ -88,6 +88,19 @@ void wt_libbpf_log_setup(bool verbose)
 	libbpf_set_print(libbpf_log);
 }
 
+void wt_row_table_size(struct wtstat_bpf *skel, __u32 max)
+{
+	bpf_map__set_max_entries(skel->maps.mapping_rows, max);
+	bpf_map__set_max_entries(skel->maps.mapping_slots, max);
+	skel->rodata->mapping_rows_max = max;
+}
+
+int wt_row_table_map_skel(struct wt_row_table *t, const struct wtstat_bpf *skel, bool writable)
+{
+	return wt_row_table_map(t, bpf_map__fd(skel->maps.mapping_rows), bpf_map__fd(skel->maps.mapping_claims),
+				writable);
+}
+
 int wt_tracer_plan(struct wt_tracer *t, const struct wt_config *cfg, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));

@@ -55,6 +55,11 @@ int wt_tracer_start(struct wt_tracer *t, const struct wt_config *cfg, char *err,
 /* Detaches and unloads everything; safe to call twice. */
 void wt_tracer_stop(struct wt_tracer *t);
 
+/* Sizes the per-file table's maps for max files (before the object is loaded). */
+void wt_row_table_size(struct wtstat_bpf *skel, __u32 max);
+/* wt_row_table_map() on a loaded object's maps. */
+int wt_row_table_map_skel(struct wt_row_table *t, const struct wtstat_bpf *skel, bool writable);
+
 /* Routes libbpf's messages: to stderr when verbose, else kept for reasons. */
 void wt_libbpf_log_setup(bool verbose);
 

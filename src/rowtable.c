@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "rowtable.h"
-#include "wtstat.skel.h"
 
 #define FIRST_ROWS	1024	/* mapped at first: 624 KiB */
 
@@ -100,17 +99,4 @@ void wt_row_table_unmap(struct wt_row_table *t)
 		munmap(t->claims, t->claims_len);
 	memset(t, 0, sizeof(*t));
 	t->rows_fd = -1;
-}
-
-void wt_row_table_size(struct wtstat_bpf *skel, __u32 max)
-{
-	bpf_map__set_max_entries(skel->maps.mapping_rows, max);
-	bpf_map__set_max_entries(skel->maps.mapping_slots, max);
-	skel->rodata->mapping_rows_max = max;
-}
-
-int wt_row_table_map_skel(struct wt_row_table *t, const struct wtstat_bpf *skel, bool writable)
-{
-	return wt_row_table_map(t, bpf_map__fd(skel->maps.mapping_rows), bpf_map__fd(skel->maps.mapping_claims),
-				writable);
 }

@@ -21,14 +21,13 @@ struct wt_row_table {
 	bool writable;
 };
 
-struct wtstat_bpf;
-
-/* Sizes the table's maps for max files (before the object is loaded). */
-void wt_row_table_size(struct wtstat_bpf *skel, __u32 max);
-
-/* wt_row_table_map on a loaded object's maps. */
+/*
+ * Maps the claim counter and the first slots in use (writable: to fill the
+ * table from user space, as the benchmark does). Returns 0 or -errno; on
+ * error nothing stays mapped. The maps are sized and mapped from a loaded
+ * object by wt_row_table_size() and wt_row_table_map_skel() (attach.h).
+ */
 int wt_row_table_map(struct wt_row_table *t, int rows_fd, int claims_fd, bool writable);
-int wt_row_table_map_skel(struct wt_row_table *t, const struct wtstat_bpf *skel, bool writable);
 void wt_row_table_unmap(struct wt_row_table *t);
 
 /*
