@@ -13,10 +13,9 @@
  *     export's --per-file default, or every active file with "all"). Between cycles every
  *     entry's counters move (outside the timed part), so each delta is a
  *     real one. Prints one JSON object: per-cycle and per-stage times, RSS,
- *     and the BPF map memory. The loop copies each mapping's row out of the
- *     mapped table and takes its delta in one pass, so "read" holds both
- *     and "delta" only the processes and devices; --serial reads, then
- *     takes the delta, to time the two apart. "total_less_runq" (wall time
+ *     and the BPF map memory. The loop reads and takes the delta in one
+ *     call (wt_snapshot_next), so "read" holds both; --serial makes the
+ *     same two steps as two calls, to time them apart. "total_less_runq" (wall time
  *     less the thread's run-queue wait) is the cycle's own time however
  *     busy the machine is.
  *
@@ -214,31 +213,6 @@ static void print_stat(const char *key, double *v, int n, const char *sep)
 }
 
 /*
- * The one-pass read and delta must give what reading, then taking the
- * delta gives: checked once per run on the same snapshots.
- */
-static int same_as_serial(const struct wt_snapshot *got, const struct wt_snapshot *cur, struct wt_snapshot *prev)
-{
-	struct wt_snapshot want = {};
-	int bad;
-
-	if (wt_snapshot_delta_into(&want, cur, prev)) {
-		fprintf(stderr, "cycle: check: out of memory\n");
-		return -ENOMEM;
-	}
-	bad = got->nmaps != want.nmaps || got->nprocs != want.nprocs || got->ndevs != want.ndevs ||
-	      memcmp(&got->totals, &want.totals, sizeof(want.totals)) ||
-	      memcmp(got->counters, want.counters, sizeof(want.counters)) ||
-	      memcmp(got->maps, want.maps, want.nmaps * sizeof(*want.maps)) ||
-	      memcmp(got->procs, want.procs, want.nprocs * sizeof(*want.procs)) ||
-	      memcmp(got->devs, want.devs, want.ndevs * sizeof(*want.devs));
-	wt_snapshot_free(&want);
-	if (bad)
-		fprintf(stderr, "cycle: check: the one-pass read and delta differ from read, then delta\n");
-	return bad ? -EINVAL : 0;
-}
-
-/*
  * ms this thread spent runnable while other tasks had the CPUs (its
  * schedstat): on a shared machine, what other load adds to a cycle. With
  * --serial the cycle is this thread alone, so its wall time less this is
@@ -360,21 +334,11 @@ static int cmd_cycle(unsigned nmaps, unsigned nprocs, int reps, unsigned top, lo
 			if (!e)
 				e = wt_snapshot_delta_into(&delta, cur, prev);
 		} else {
-			/* each mapping's delta taken as its row is read: one figure for both */
+			/* as the loop runs it: one figure for both */
 			e = wt_snapshot_next(cur, prev, &delta, &fds, 0, false);
 			t1 = now_ms();
 		}
 		t2 = now_ms();
-		if (!e && r < 0 && !serial) {
-			/* outside the timed part: the clock restarts after it */
-			double c0 = now_ms();
-
-			if (same_as_serial(&delta, cur, prev))
-				return 1;
-			t0 += now_ms() - c0;
-			t1 += now_ms() - c0;
-			t2 = now_ms();
-		}
 
 		if (!e)
 			e = wt_snapshot_sort_top(&delta, top, true);

@@ -42,7 +42,7 @@ cost_table(.per_event_cost.tracepoint_path),
 	+ "   (judged; wtstat's 95% interval of the median \(.value.wtstat.corrected_ratio_to_untraced.ci95 // null | if . == null then "-" else map(num) | join("..") end); writer runnable but waiting for a CPU \(.value.untraced.writer_runq_share.median // null | if . == null then "-" else (. * 100 | num) + "%" end) of untraced wall time)"),
 "",
 "3. user space",
-"  one interval cycle (read maps, delta, order the top rows, text, JSON, Prometheus file), as the loop runs it (each row read and its delta taken in one pass):",
+"  one interval cycle (read maps, delta, order the top rows, text, JSON, Prometheus file), as the loop runs it (read, then delta, in one call):",
 (.user_space.cycle | to_entries | sort_by(.value.mappings)[] | .value |
 	"  \(.mappings | tostring | lpad(7)) mappings: \(.cycle_ms | s) ms, less run-queue wait \(.less_runq_ms | s) ms (judged)  (read+delta \(.stage_median_ms.read | num), order \(.stage_median_ms.sort | num), text \(.stage_median_ms.text | num), json \(.stage_median_ms.json | num), prom \(.stage_median_ms.prom | num) ms); peak RSS \(.rss_kb.peak / 1024 | num) MiB; BPF per-file table \(.bpf_map.bytes_memlock / 1048576 | num) MiB",
 	(.serial // empty | "  \("" | lpad(7))   read, then delta: \(.cycle_ms | s) ms  (read \(.stage_median_ms.read | num), delta \(.stage_median_ms.delta | num), order \(.stage_median_ms.sort | num), prom \(.stage_median_ms.prom | num) ms)")),

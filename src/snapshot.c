@@ -525,44 +525,17 @@ int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cu
 	return err;
 }
 
-/* One pass over the table: each row is copied into cur and its delta taken. */
 int wt_snapshot_next(struct wt_snapshot *cur, struct wt_snapshot *prev, struct wt_snapshot *out,
 		     const struct wt_map_fds *fds, __s64 pending, bool sum_begun)
 {
-	struct finder fm = FINDER(prev, maps, nmaps, mapping_kind, maps_ix);
-	struct wt_row_table *t = fds->table;
-	__u32 used = wt_row_table_used(t);
-	int err;
+	int err = wt_snapshot_read_into(cur, fds, pending);
 
-	clear_keeping_memory(cur);
-	clear_keeping_memory(out);
-	err = read_globals(cur, fds, pending);
-	if (!err)
-		err = wt_row_table_cover(t, used);
-	if (err)
-		return err;
-	if (ensure_rows((void **)&cur->maps, &cur->maps_cap, t->max, sizeof(*cur->maps)) ||
-	    ensure_rows((void **)&out->maps, &out->maps_cap, t->max, sizeof(*out->maps)))
-		return -ENOMEM;
-	for (__u32 i = 0; i < used && !err; i++) {
-		if (!wt_row_shown(&t->rows[i]))
-			continue;
-		cur->maps[cur->nmaps] = t->rows[i];
-		err = delta_map_row(out, cur, prev, &fm, cur->nmaps++);
-	}
-	if (!err)
-		err = read_procs_devs(cur, fds);
 	if (!err && sum_begun)
 		wt_snapshot_sum_begun(cur);
-	if (!err) {
-		out->nmaps = cur->nmaps;
-		delta_globals(out, cur, prev);
-		err = delta_procs_devs(out, cur, prev);
-	}
-	if (err) {
-		cur->nmaps = cur->nprocs = cur->ndevs = 0;
+	if (!err)
+		err = wt_snapshot_delta_into(out, cur, prev);
+	if (err)
 		out->nmaps = out->nprocs = out->ndevs = 0;
-	}
 	return err;
 }
 

@@ -65,9 +65,8 @@ int wt_snapshot_delta(struct wt_snapshot *out, const struct wt_snapshot *cur, st
 int wt_snapshot_delta_into(struct wt_snapshot *out, const struct wt_snapshot *cur, struct wt_snapshot *prev);
 
 /*
- * One interval: reads cur (as wt_snapshot_read_into) and sets out = cur -
- * prev (as wt_snapshot_delta_into), taking each mapping's delta as its row
- * is read. sum_begun: cur's total
+ * One interval: reads cur (wt_snapshot_read_into) and sets out = cur -
+ * prev (wt_snapshot_delta_into). sum_begun: cur's total
  * writethrough begins are the sum over its mappings (derived begins are
  * per file). cur, prev and out are three different snapshots.
  */
