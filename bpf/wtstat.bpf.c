@@ -584,6 +584,13 @@ static __always_inline __u64 since(__u64 start, __u64 end)
 	return end > start ? end - start : 0;
 }
 
+/* The latency of a sleep that began at start_ns and ended unreported, counted as such. */
+static __always_inline __u64 inferred_sleep_ns(__u64 start_ns, struct task_struct *task, __u64 ran_before)
+{
+	count(WT_CNT_WAIT_END_INFERRED);
+	return since(start_ns, sleep_ended_ns(task, ran_before));
+}
+
 static __always_inline void other_wait(struct address_space *mapping)
 {
 	struct wt_mapping_key key;
@@ -886,9 +893,8 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 		return 0;
 	if (pw && pw->slept) {
 		/* it slept, and its switch-in was never reported */
-		count(WT_CNT_WAIT_END_INFERRED);
-		wait_finish(tid, pw, since(pw->start_ns,
-					   sleep_ended_ns((struct task_struct *)bpf_get_current_task(), pw->ran_ns)));
+		wait_finish(tid, pw, inferred_sleep_ns(pw->start_ns, (struct task_struct *)bpf_get_current_task(),
+						       pw->ran_ns));
 	} else if (pw) {
 		/* The previous wait of this task returned without sleeping. */
 		count(WT_CNT_WAIT_NOSLEEP);
@@ -922,8 +928,7 @@ static __always_inline void switch_waits(bool preempt, struct task_struct *prev,
 		pw = bpf_map_lookup_elem(&pending, &tid);
 		if (pw && pw->slept) {
 			/* running, so its sleep ended at a switch-in never reported */
-			count(WT_CNT_WAIT_END_INFERRED);
-			wait_finish(tid, pw, since(pw->start_ns, sleep_ended_ns(prev, pw->ran_ns)));
+			wait_finish(tid, pw, inferred_sleep_ns(pw->start_ns, prev, pw->ran_ns));
 		} else if (pw && !preempt) {
 			/* An exiting task's last switch: nothing would end its
 			 * wait later, and it cannot be sleeping on the folio. */
@@ -977,8 +982,7 @@ static __always_inline void switch_stalls(bool preempt, struct task_struct *prev
 	st = bpf_map_lookup_elem(&stalls, &tid);
 	if (st && st->slept) {
 		/* running again: its switch-in was not reported (switch_waits) */
-		count(WT_CNT_WAIT_END_INFERRED);
-		stall_record(st, since(st->start_ns, sleep_ended_ns(prev, st->ran_ns)));
+		stall_record(st, inferred_sleep_ns(st->start_ns, prev, st->ran_ns));
 		if (!bpf_map_delete_elem(&stalls, &tid))
 			__sync_fetch_and_add(&stall_count, -1);
 	} else if (st && !preempt) {
@@ -1061,9 +1065,8 @@ static __always_inline int stall_begin(struct bdi_writeback *wb, long pause)
 	if (prev) {
 		if (prev->slept) {
 			/* it slept, and its switch-in was never reported */
-			count(WT_CNT_WAIT_END_INFERRED);
-			stall_record(prev, since(prev->start_ns,
-						 sleep_ended_ns((struct task_struct *)bpf_get_current_task(), prev->ran_ns)));
+			stall_record(prev, inferred_sleep_ns(prev->start_ns, (struct task_struct *)bpf_get_current_task(),
+							     prev->ran_ns));
 		} else {
 			/* woken before it switched out: that pause never slept */
 			count(WT_CNT_THROTTLE_NOSLEEP);
