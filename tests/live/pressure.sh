@@ -84,6 +84,19 @@ pr_memory() {
 	echo "$hwm $mem"
 }
 
+# pr_wtstat NAME ARGS...: wtstat ARGS in the background (stderr in
+# $T/NAME.err, pid in PR_WS, stopped by pr_cleanup and run.sh); returns
+# once it has attached
+pr_wtstat() {
+	local name=$1
+	shift
+	"$W" "$@" 2> "$T/$name.err" &
+	PR_WS=$!
+	pr_pids+=("$PR_WS")
+	[ "$pr_standalone" = 1 ] || bg_pids+=("$PR_WS")
+	for _ in $(seq 300); do grep -q '^wtstat: tracing with' "$T/$name.err" && break; sleep 0.1; done
+}
+
 # pr_traced NAME WORKLOAD...: wtstat (JSON, every table entry shown) and
 # bpftrace (per-inode count on the device) around WORKLOAD; leaves
 # $T/NAME.json (final document), $T/NAME.bt (bpftrace), $T/NAME.mem
@@ -95,11 +108,8 @@ pr_traced() {
 	bt=$BT_PID
 	pr_pids+=("$bt")
 	[ "$pr_standalone" = 1 ] || bg_pids+=("$bt")	# run.sh kills them if it is stopped
-	"$W" --json -i 2 --dev "$PR_DEV" --top 100000 --max-mappings "$PR_MAPS" -o "$T/$name.ndjson" 2> "$T/$name.err" &
-	ws=$!
-	pr_pids+=("$ws")
-	[ "$pr_standalone" = 1 ] || bg_pids+=("$ws")
-	for _ in $(seq 100); do grep -q '^wtstat: tracing with' "$T/$name.err" && break; sleep 0.1; done
+	pr_wtstat "$name" --json -i 2 --dev "$PR_DEV" --top 100000 --max-mappings "$PR_MAPS" -o "$T/$name.ndjson"
+	ws=$PR_WS
 	"$@" > "$T/$name.out" 2>&1
 	echo "workload rc $?" >> "$T/$name.out"
 	sleep 0.5	# the last waits end (switch-in) before the tracers stop
@@ -179,11 +189,8 @@ else
 	# A table sized for a million files but holding few: only the slots in
 	# use are mapped into wtstat, so its RSS does not follow --max-mappings
 	# (the whole array mapped would be 624 MB of RSS).
-	"$W" --json -i 1 --dev "$PR_DEV" --max-mappings 1000000 -o "$T/wide.ndjson" 2> "$T/wide.err" &
-	ws=$!
-	pr_pids+=("$ws")
-	[ "$pr_standalone" = 1 ] || bg_pids+=("$ws")
-	for _ in $(seq 300); do grep -q '^wtstat: tracing with' "$T/wide.err" && break; sleep 0.1; done
+	pr_wtstat wide --json -i 1 --dev "$PR_DEV" --max-mappings 1000000 -o "$T/wide.ndjson"
+	ws=$PR_WS
 	"$PRESS" files "$PR_MNT/wide" 64 > /dev/null 2>&1
 	sleep 2.5	# intervals read the table
 	pr_memory "$ws" > "$T/wide.mem"
@@ -225,13 +232,12 @@ else
 	# run: wtstat keeps them apart by i_generation, in JSON and the textfile.
 	echo "# pressure: inode number reuse ($(date +%T))"
 	mkdir "$PR_MNT/r" "$T/reuse-prom"
-	"$W" --json -i 2 --dev "$PR_DEV" --top 100000 -o "$T/reuse.ndjson" 2> "$T/reuse.err" &
-	ws=$!
 	"$W" export --textfile-dir "$T/reuse-prom" -i 0.5 --per-file 10 --dev "$PR_DEV" 2> "$T/reuse-export.err" &
 	we=$!
-	pr_pids+=("$ws" "$we")
-	[ "$pr_standalone" = 1 ] || bg_pids+=("$ws" "$we")
-	for _ in $(seq 100); do grep -q '^wtstat: tracing with' "$T/reuse.err" && break; sleep 0.1; done
+	pr_pids+=("$we")
+	[ "$pr_standalone" = 1 ] || bg_pids+=("$we")
+	pr_wtstat reuse --json -i 2 --dev "$PR_DEV" --top 100000 -o "$T/reuse.ndjson"
+	ws=$PR_WS
 	for life in 1 2; do
 		bpftrace_start "$T/reuse$life.bt" "tracepoint:writeback:folio_wait_writeback /args->name == \"$PR_DEV\"/ { @ino[args->ino] = count(); }"
 		"$LOAD" --dir "$PR_MNT/r" --seconds 1 > "$T/reuse$life.out" 2>&1
