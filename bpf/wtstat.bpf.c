@@ -32,11 +32,14 @@ const volatile __u32 nr_callers = 0;
 const volatile struct wt_caller_range callers[WT_MAX_CALLERS] = {};
 const volatile struct wt_caller_range waiter = {};	/* folio_wait_writeback's text */
 
+/* pending-wait slots in use, less one (tests share them out) */
+const volatile __u32 task_slot_mask = WT_TASK_SLOTS - 1;
 const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
 const volatile bool drift_on = false;	/* dirty-accounting drift traced */
 
 /* Waits begun and not yet finished; lets hot paths skip map look-ups. */
 __s64 pending_count = 0;
+__s64 spilled_count = 0;	/* of those, in the pending hash */
 __s64 stall_count = 0;		/* dirty-throttle sleeps in progress */
 __s64 dirty_count = 0;		/* folios in dirty_folios */
 
@@ -45,41 +48,46 @@ struct pending_wait {
 	struct folio *folio;
 	struct wt_mapping_key key;
 	__u32 tgid;
+	__u32 tid;
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
-	__u32 slot;		/* of the waiting task in pending_tasks */
+	__u32 slot;		/* of the waiting task in pending_owner */
 	__u32 row;		/* of the file in mapping_rows, WT_NO_ROW if none */
-	__u32 pad;
 	__u64 ran_ns;		/* tp mode: the task's CPU time when it went to sleep */
+	__u32 spilled;		/* in the pending hash, not in its task's slot */
+	/* still true of an entry whose wait has ended, for the task's next one */
+	__u32 proc_known;	/* the process has its row in procs */
+	__u64 task;		/* task_struct address of the waiter */
 };
 
 /*
- * Pending waits per hash of the waiting task's task_struct address.
- * sched_switch runs on every context switch and the exit of
- * folio_wait_stable() on every buffered write: a zero here says "no wait
- * pending for this task" with one load, no helper call and no map look-up.
- * Counts, not bits, so two waiters sharing a slot stay exact; a slot is
- * never below the number of its waiters.
+ * Pending waits, one per slot of a hash of the waiting task's task_struct
+ * address. sched_switch runs on every context switch and the exit of
+ * folio_wait_stable() on every buffered write: "no wait pending for this
+ * task" is one load of its slot, with no helper call and no map look-up,
+ * and a pending wait is found without hashing its thread id either.
+ * A task's entry is touched by the task's own events and by its switch-in
+ * and switch-out, never by two CPUs at once, so taking a free slot is the
+ * one atomic step. A task whose slot another task holds spills into the
+ * pending hash; while none has, nobody looks there. An entry keeps its
+ * task, file row and process after the wait: a writer waiting again on
+ * the same file (the common case) skips the file table's key -> slot hash
+ * and the procs look-up. Static: BPF-side only, not in the skeleton.
  */
-#define WT_TASK_SLOTS	1024
-__u32 pending_tasks[WT_TASK_SLOTS] = {};
+static __u64 pending_owner[WT_TASK_SLOTS];	/* the task whose wait is in pending_waits, or 0 */
+static struct pending_wait pending_waits[WT_TASK_SLOTS];
 
 static __always_inline __u32 task_slot(__u64 task)
 {
-	return (task * 0x9E3779B97F4A7C15ULL) >> 54;	/* top 10 bits */
+	return ((task * 0x9E3779B97F4A7C15ULL) >> 54) & task_slot_mask;	/* top 10 bits */
 }
 
 /* The mask stays in the code: the verifier checks this index, and a slot
  * read back from the stack has lost its bounds. */
-static __always_inline __u32 *slot_count(__u32 slot)
+static __always_inline __u32 slot_ix(__u32 slot)
 {
 	asm volatile("" : "+r"(slot));
-	return &pending_tasks[slot & (WT_TASK_SLOTS - 1)];
-}
-
-static __always_inline bool task_may_wait(__u64 task)
-{
-	return *slot_count(task_slot(task));
+	return slot & (WT_TASK_SLOTS - 1);
 }
 
 /*
@@ -146,6 +154,7 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Pending waits of tasks whose slot in pending_owner was taken. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
@@ -473,24 +482,75 @@ static __always_inline bool wt_in_flight(struct address_space *mapping, struct w
 
 /* ---- stable waits ---------------------------------------------------- */
 
-static __always_inline void wait_forget(__u32 tid, struct pending_wait *pw)
+/* The pending wait of a task, or NULL. */
+static __always_inline struct pending_wait *find_pending(__u64 task)
 {
-	__u32 slot = pw->slot;
+	__u32 ix = slot_ix(task_slot(task)), tid;
 
-	/* only the one who deletes the entry uncounts it */
-	if (bpf_map_delete_elem(&pending, &tid))
-		return;
-	__sync_fetch_and_add(slot_count(slot), -1);
+	if (pending_owner[ix] == task)
+		return &pending_waits[ix];
+	if (!spilled_count)
+		return NULL;
+	tid = BPF_CORE_READ((struct task_struct *)task, pid);
+	return bpf_map_lookup_elem(&pending, &tid);
+}
+
+static __always_inline void wait_forget(struct pending_wait *pw)
+{
+	__u32 ix = slot_ix(pw->slot), tid = pw->tid;
+
+	if (!pw->spilled) {
+		/* fully ordered: every read of the entry comes first */
+		__sync_lock_test_and_set(&pending_owner[ix], 0);
+	} else {
+		/* only the one who deletes the entry uncounts it */
+		if (bpf_map_delete_elem(&pending, &tid))
+			return;
+		__sync_fetch_and_add(&spilled_count, -1);
+	}
 	__sync_fetch_and_add(&pending_count, -1);
+}
+
+/* The task's slot in pending_waits, or NULL when another task holds it. */
+static __always_inline struct pending_wait *claim_pending(__u64 task, __u32 slot)
+{
+	__u32 ix = slot_ix(slot);
+	struct pending_wait *stale = find_pending(task);
+
+	/* a wait of this task whose end was never seen (a missed return probe) */
+	if (stale)
+		wait_forget(stale);
+	if (pending_owner[ix] || __sync_val_compare_and_swap(&pending_owner[ix], 0, task))
+		return NULL;
+	return &pending_waits[ix];
+}
+
+static __always_inline bool keys_equal(const struct wt_mapping_key *a, const struct wt_mapping_key *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->gen == b->gen;
+}
+
+/* A wait whose task's slot is taken goes to the pending hash. */
+static __always_inline void wait_spill(struct pending_wait *pw)
+{
+	__u32 tid = pw->tid;
+
+	pw->spilled = 1;
+	count(WT_CNT_WAIT_SPILLED);
+	__sync_fetch_and_add(&spilled_count, 1);
+	if (bpf_map_update_elem(&pending, &tid, pw, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&spilled_count, -1);
+		__sync_fetch_and_add(&pending_count, -1);
+		count(WT_DROP_PENDING_FULL);
+	}
 }
 
 static __always_inline int wait_begin(struct folio *folio, struct address_space *mapping)
 {
-	struct pending_wait pw = {}, *old;
+	struct pending_wait pw = {}, *e;
 	struct wt_mapping_stats *s;
 	struct inode *inode;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
+	__u64 id = bpf_get_current_pid_tgid(), task = bpf_get_current_task(), now;
 
 	inode = BPF_CORE_READ(mapping, host);
 	if (!inode)
@@ -498,30 +558,34 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	mapping_key_of(inode, &pw.key);
 	if (key_filtered_out(&pw.key) || task_filtered_out())
 		return 0;
-	pw.row = WT_NO_ROW;
-	s = get_mapping_row(inode, &pw.key, &pw.row);
+	pw.tgid = id >> 32;
+	pw.tid = (__u32)id;
+	pw.task = task;
+	pw.slot = task_slot(task);
+	/* counted before it can be seen, so no reader misses it */
+	__sync_fetch_and_add(&pending_count, 1);
+	e = claim_pending(task, pw.slot);
+	if (e && e->task == task && e->row != WT_NO_ROW && keys_equal(&e->key, &pw.key)) {
+		/* this task's last wait was on the same file: rows are never reused */
+		pw.row = e->row;
+		pw.proc_known = e->proc_known && e->tgid == pw.tgid;
+		s = row_stats(pw.row);
+	} else {
+		pw.row = WT_NO_ROW;
+		s = get_mapping_row(inode, &pw.key, &pw.row);
+	}
+	now = bpf_ktime_get_ns();
 	if (s)
-		observe_stable(s, true, bpf_ktime_get_ns(), false);
+		observe_stable(s, true, now, false);
 	pw.during_wt = wt_in_flight(mapping, s);
 	pw.folio = folio;
-	pw.tgid = id >> 32;
-	get_proc(pw.tgid);
-	pw.slot = task_slot(bpf_get_current_task());
-	pw.start_ns = bpf_ktime_get_ns();
-	/* counted before it can be seen, so no reader misses it */
-	__sync_fetch_and_add(slot_count(pw.slot), 1);
-	__sync_fetch_and_add(&pending_count, 1);
-	if (!bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST))
-		return 0;
-	/* a wait of this thread whose end was never seen: replace it */
-	old = bpf_map_lookup_elem(&pending, &tid);
-	if (old)
-		wait_forget(tid, old);
-	if (!old || bpf_map_update_elem(&pending, &tid, &pw, BPF_NOEXIST)) {
-		__sync_fetch_and_add(slot_count(pw.slot), -1);
-		__sync_fetch_and_add(&pending_count, -1);
-		count(WT_DROP_PENDING_FULL);
-	}
+	if (!pw.proc_known)
+		pw.proc_known = get_proc(pw.tgid) != NULL;
+	pw.start_ns = now;
+	if (e)
+		*e = pw;
+	else
+		wait_spill(&pw);
 	return 0;
 }
 
@@ -538,7 +602,7 @@ static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 		hist_add(&s->wait, lat);
 		if (pw->during_wt)
 			__sync_fetch_and_add(&s->waits_during_wt, 1);
-		s->last_seen_ns = bpf_ktime_get_ns();
+		s->last_seen_ns = pw->start_ns + lat;	/* the wait's end */
 	}
 	p = bpf_map_lookup_elem(&procs, &pw->tgid);
 	if (p) {
@@ -556,10 +620,10 @@ static __always_inline void wait_record(struct pending_wait *pw, __u64 lat)
 		count(WT_CNT_WAIT_DURING_WT);
 }
 
-static __always_inline void wait_finish(__u32 tid, struct pending_wait *pw, __u64 lat)
+static __always_inline void wait_finish(struct pending_wait *pw, __u64 lat)
 {
 	wait_record(pw, lat);
-	wait_forget(tid, pw);
+	wait_forget(pw);
 }
 
 /*
@@ -636,21 +700,19 @@ static __always_inline int wait_stable_entry(struct folio *folio)
 static __always_inline int wait_stable_exit(void)
 {
 	struct pending_wait *pw;
-	__u32 tid;
 
-	if (!pending_count || !task_may_wait(bpf_get_current_task()))
+	if (!pending_count)
 		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	pw = bpf_map_lookup_elem(&pending, &tid);
+	pw = find_pending(bpf_get_current_task());
 	if (!pw)
 		return 0;
 	if (wait_tp_in_func && !pw->slept) {
 		/* Writeback ended between our check and the wait: no sleep. */
 		count(WT_CNT_WAIT_NOSLEEP);
-		wait_forget(tid, pw);
+		wait_forget(pw);
 		return 0;
 	}
-	wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
+	wait_finish(pw, bpf_ktime_get_ns() - pw->start_ns);
 	return 0;
 }
 
@@ -865,13 +927,11 @@ static __always_inline bool stack_has_stable_caller(void *ctx)
 SEC("?raw_tp/folio_wait_writeback")
 int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space *mapping)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_wait *pw;
 
 	if (!mapping)
 		return 0;
-	pw = pending_count && task_may_wait(bpf_get_current_task()) ?
-	     bpf_map_lookup_elem(&pending, &tid) : NULL;
+	pw = pending_count ? find_pending(bpf_get_current_task()) : NULL;
 	if (wait_mode == WT_WAIT_FUNC) {
 		if (!pw) {
 			other_wait(mapping);
@@ -893,12 +953,12 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 		return 0;
 	if (pw && pw->slept) {
 		/* it slept, and its switch-in was never reported */
-		wait_finish(tid, pw, inferred_sleep_ns(pw->start_ns, (struct task_struct *)bpf_get_current_task(),
-						       pw->ran_ns));
+		wait_finish(pw, inferred_sleep_ns(pw->start_ns, (struct task_struct *)bpf_get_current_task(),
+						  pw->ran_ns));
 	} else if (pw) {
 		/* The previous wait of this task returned without sleeping. */
 		count(WT_CNT_WAIT_NOSLEEP);
-		wait_finish(tid, pw, 0);
+		wait_finish(pw, 0);
 	}
 	/* folio_wait_stable() waits only on stable mappings: the bit is cheap,
 	 * the stack walk is not */
@@ -920,33 +980,25 @@ int BPF_PROG(tp_folio_wait_writeback, struct folio *folio, struct address_space 
 
 static __always_inline void switch_waits(bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct pending_wait *pw;
-	__u32 tid;
+	struct pending_wait *pw = find_pending((__u64)prev);
 
-	if (task_may_wait((__u64)prev)) {
-		tid = BPF_CORE_READ(prev, pid);
-		pw = bpf_map_lookup_elem(&pending, &tid);
-		if (pw && pw->slept) {
-			/* running, so its sleep ended at a switch-in never reported */
-			wait_finish(tid, pw, inferred_sleep_ns(pw->start_ns, prev, pw->ran_ns));
-		} else if (pw && !preempt) {
-			/* An exiting task's last switch: nothing would end its
-			 * wait later, and it cannot be sleeping on the folio. */
-			if (!(BPF_CORE_READ(prev, flags) & PF_EXITING) && folio_under_writeback(pw->folio)) {
-				pw->ran_ns = BPF_CORE_READ(prev, se.sum_exec_runtime);
-				pw->slept = 1;
-			} else {
-				count(WT_CNT_WAIT_NOSLEEP);
-				wait_finish(tid, pw, 0);
-			}
+	if (pw && pw->slept) {
+		/* running, so its sleep ended at a switch-in never reported */
+		wait_finish(pw, inferred_sleep_ns(pw->start_ns, prev, pw->ran_ns));
+	} else if (pw && !preempt) {
+		/* An exiting task's last switch: nothing would end its
+		 * wait later, and it cannot be sleeping on the folio. */
+		if (!(BPF_CORE_READ(prev, flags) & PF_EXITING) && folio_under_writeback(pw->folio)) {
+			pw->ran_ns = BPF_CORE_READ(prev, se.sum_exec_runtime);
+			pw->slept = 1;
+		} else {
+			count(WT_CNT_WAIT_NOSLEEP);
+			wait_finish(pw, 0);
 		}
 	}
-	if (!task_may_wait((__u64)next))
-		return;
-	tid = BPF_CORE_READ(next, pid);
-	pw = bpf_map_lookup_elem(&pending, &tid);
+	pw = find_pending((__u64)next);
 	if (pw && pw->slept)
-		wait_finish(tid, pw, bpf_ktime_get_ns() - pw->start_ns);
+		wait_finish(pw, bpf_ktime_get_ns() - pw->start_ns);
 }
 
 static __always_inline void stall_record(struct pending_stall *st, __u64 lat)

@@ -136,6 +136,8 @@ static void set_rodata(struct wt_tracer *t, const struct wt_config *cfg)
 	ro->stable_hooks = p->ev[EV_STABLE_SET].method == M_FENTRY || p->ev[EV_STABLE_SET].method == M_KPROBE;
 	ro->throttle_on = p->ev[EV_DIRTY_THROTTLE].method == M_TRACEPOINT;
 	ro->drift_on = p->ev[EV_DIRTY_DRIFT].method == M_DERIVED;
+	if (cfg->task_slots)
+		ro->task_slot_mask = cfg->task_slots - 1;
 	ro->filter_tgid = cfg->filter_tgid;
 	ro->filter_dev = cfg->filter_dev;
 	ro->filter_ino = cfg->filter_ino;

@@ -24,6 +24,7 @@ struct wt_config {
 	char filter_comm[16];
 	unsigned max_mappings;
 	unsigned max_procs;
+	unsigned task_slots;	/* pending-wait slots, a power of two; 0: WT_TASK_SLOTS */
 	bool verbose;
 };
 

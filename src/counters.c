@@ -32,6 +32,7 @@ static const char *const names[WT_COUNTER_MAX] = {
 	[WT_CNT_CALLER_BY_WINDOW] = "callers_by_stack_window",
 	[WT_CNT_CALLER_BY_UNWIND] = "callers_by_unwind",
 	[WT_CNT_WAIT_END_INFERRED] = "sleep_ends_inferred",
+	[WT_CNT_WAIT_SPILLED] = "waits_spilled",
 };
 
 const char *wt_counter_name(int c)

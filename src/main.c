@@ -167,6 +167,25 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 	return 0;
 }
 
+/*
+ * WTSTAT_TASK_SLOTS: fewer slots for pending waits than the 1024 built in,
+ * so that tests can make tasks share them (README, "Building and testing").
+ */
+static int task_slots_from_env(struct wt_config *cfg)
+{
+	const char *s = getenv("WTSTAT_TASK_SLOTS");
+	unsigned long v;
+
+	if (!s)
+		return 0;
+	if (parse_uint("WTSTAT_TASK_SLOTS", s, 1, WT_TASK_SLOTS, &v))
+		return 2;
+	if (v & (v - 1))
+		return fail("WTSTAT_TASK_SLOTS '%s': expected a power of two from 1 to %d", s, WT_TASK_SLOTS);
+	cfg->task_slots = v;
+	return 0;
+}
+
 enum command { CMD_LIVE, CMD_RUN, CMD_PROBES, CMD_DEMO, CMD_EXPORT, CMD_GATE };
 
 static int add_rule_arg(struct wt_cli *cli, const char *text, bool file)
@@ -435,7 +454,7 @@ static int parse(int argc, char **argv, struct wt_cli *cli, enum command *cmd)
 	} else if (optind < argc) {
 		return fail("unexpected argument '%s' (see --help)", argv[optind]);
 	}
-	return 0;
+	return task_slots_from_env(&cli->cfg);
 }
 
 static int cmd_probes(struct wt_cli *cli)

@@ -12,6 +12,7 @@
 #endif
 
 #define WT_HIST_SLOTS	40	/* log2(ns) slots: slot 39 starts at ~550 s */
+#define WT_TASK_SLOTS	1024	/* pending waits kept by task, before the hash (bpf/wtstat.bpf.c) */
 #define WT_COMM_LEN	16
 #define WT_NAME_LEN	64
 #define WT_MAX_CALLERS	48	/* address ranges that mark a wait as "stable" */
@@ -66,6 +67,8 @@ enum wt_counter {
 	WT_CNT_CALLER_BY_UNWIND,	/* tracepoint path: caller found by bpf_get_stack() */
 	WT_CNT_WAIT_END_INFERRED,	/* tracepoint path: a sleep whose switch-in the kernel
 					 * never reported, ended from the task's CPU time */
+	WT_CNT_WAIT_SPILLED,		/* waits kept in the pending hash: another task
+					 * held the waiter's slot */
 	WT_COUNTER_MAX,
 };
 

@@ -7,7 +7,9 @@
 #    every file wtstat names has exactly bpftrace's count for its inode and
 #    the name that inode has on disk;
 #  - a burst of short-lived writers, more than the process table holds:
-#    per-process waits plus process_table_full drops equal the total.
+#    per-process waits plus process_table_full drops equal the total;
+#  - the same writers sharing one pending-wait slot (WTSTAT_TASK_SLOTS=1):
+#    the waits that spill into the pending hash are all counted and ended.
 #
 #  - a short soak (tests/soak/soak.sh for PRESSURE_SOAK_SECONDS, 24).
 #
@@ -226,6 +228,32 @@ else
 	inferred=$(jq '.measurement.sleep_ends_inferred' "$T/procs.json")
 	check "pressure: burst: no wait left in progress after the writers exited ($inferred ends inferred)" \
 		"$inprog still in progress" test "$inprog" -eq 0
+
+	# ---- writers sharing one pending-wait slot ---------------------------------
+	# WTSTAT_TASK_SLOTS=1 gives every task the same slot: while one waits,
+	# the others' waits go to the pending hash (as when two tasks' slots
+	# collide), and every one of them must still be counted and ended.
+	nsh=$((PR_PROCS / 4))
+	echo "# pressure: $nsh writers sharing one pending-wait slot ($(date +%T))"
+	mkdir "$PR_MNT/s"
+	WTSTAT_TASK_SLOTS=1 pr_traced shared "$PRESS" procs "$PR_MNT/s" "$nsh" 8
+	bt_total=$(pr_bt_total "$T/shared.bt")
+	read -r stable other inprog spilled tdropped < <(jq -r '[.totals.stable_wait.count, .totals.other_wait_count,
+		.totals.waits_in_progress, .measurement.waits_spilled, .dropped.pending_table_full] | @tsv' "$T/shared.json")
+	check "pressure: shared slot: $nsh writers ran" "$(tail -2 "$T/shared.out" | tr '\n' ' ')" \
+		sh -c "grep -q 'processes=$nsh .*failed=0' '$T/shared.out' && grep -qx 'workload rc 0' '$T/shared.out'"
+	check "pressure: shared slot: $spilled of $stable waits went to the pending hash" "none did" \
+		test "$spilled" -gt 0 -a "$spilled" -lt "$stable"
+	check "pressure: shared slot: stable $stable + other $other + in progress $inprog = bpftrace $bt_total" "differ" \
+		test $((stable + other + inprog)) -eq "$bt_total"
+	check "pressure: shared slot: no wait dropped ($tdropped) or left in progress ($inprog)" "lost or stuck" \
+		test "$tdropped" -eq 0 -a "$inprog" -eq 0
+	jq -r '.mappings[] | "\(.ino) \(.stable_wait.count + .other_wait_count)"' "$T/shared.json" | sort -k1,1 > "$T/sh-named"
+	wrong=$(join "$T/sh-named" "$T/shared.bt-ino" | awk '$2 != $3' | wc -l)
+	named=$(wc -l < "$T/sh-named")
+	check "pressure: shared slot: each of $named files has bpftrace's count for its inode ($wrong differ)" \
+		"$(join "$T/sh-named" "$T/shared.bt-ino" | awk '$2 != $3' | head -3 | tr '\n' ';')" \
+		test "$wrong" -eq 0 -a "$named" -gt 0
 
 	# ---- a deleted file's inode number given to a new file ---------------------
 	# Two incarnations of one inode number, each counted by its own bpftrace

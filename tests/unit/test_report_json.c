@@ -425,6 +425,7 @@ static void test_counter_objects(void **state)
 		{ "callers_by_stack_window", WT_CNT_CALLER_BY_WINDOW, "measurement" },
 		{ "callers_by_unwind", WT_CNT_CALLER_BY_UNWIND, "measurement" },
 		{ "sleep_ends_inferred", WT_CNT_WAIT_END_INFERRED, "measurement" },
+		{ "waits_spilled", WT_CNT_WAIT_SPILLED, "measurement" },
 	};
 	struct wt_report r = { .tracer = &tracer, .snap = &snap, .final = true, .top = 10 };
 	json_object *o = render(&r);
@@ -433,7 +434,7 @@ static void test_counter_objects(void **state)
 	assert_int_equal(sizeof(want) / sizeof(want[0]), WT_COUNTER_MAX);
 	assert_int_equal(json_object_object_length(jget(o, "anomalies")), 5);
 	assert_int_equal(json_object_object_length(jget(o, "dropped")), 9);
-	assert_int_equal(json_object_object_length(jget(o, "measurement")), 15);
+	assert_int_equal(json_object_object_length(jget(o, "measurement")), 16);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_string_equal(wt_counter_name(want[i].idx), want[i].name);
 		snprintf(path, sizeof(path), "%s.%s", want[i].obj, want[i].name);
