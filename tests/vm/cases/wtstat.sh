@@ -104,6 +104,13 @@ host_check_wtstat_methods() {
 		else
 			echo "not ok wtstat_methods.$m.count_equals_tracepoint: wtstat $c, tracepoint $tp, kernel_skipped_runs $skipped"
 		fi
+		# every wait ended with its function: none still pending after the writer
+		c=$(jq '.totals.waits_in_progress' "$CASE_OUT/$m.json")
+		if [ "$c" = 0 ]; then
+			echo "ok wtstat_methods.$m.none_left_in_progress"
+		else
+			echo "not ok wtstat_methods.$m.none_left_in_progress: $c"
+		fi
 	done
 }
 
