@@ -17,8 +17,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Set by user space before load. */
+/* Set by user space before load. sched_switch reads wait_mode, throttle_on
+ * and task_slot_mask on every context switch: one cache line, ahead of the
+ * caller table. */
 const volatile __u32 wait_mode = WT_WAIT_NONE;
+const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
+const volatile bool drift_on = false;	/* dirty-accounting drift traced */
+/* pending-wait slots in use, less one (tests share them out) */
+const volatile __u32 task_slot_mask = WT_TASK_SLOTS - 1;
 const volatile bool wait_tp_in_func = false;	/* tracepoint also attached in func mode */
 const volatile bool begin_exact = false;	/* wt_begin hook attached: ends can be checked */
 const volatile bool stable_hooks = false;	/* stable_set/clear attached: no derivation */
@@ -31,11 +37,6 @@ const volatile char filter_comm[WT_COMM_LEN] = {};
 const volatile __u32 nr_callers = 0;
 const volatile struct wt_caller_range callers[WT_MAX_CALLERS] = {};
 const volatile struct wt_caller_range waiter = {};	/* folio_wait_writeback's text */
-
-/* pending-wait slots in use, less one (tests share them out) */
-const volatile __u32 task_slot_mask = WT_TASK_SLOTS - 1;
-const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
-const volatile bool drift_on = false;	/* dirty-accounting drift traced */
 
 /* Waits begun and not yet finished; lets hot paths skip map look-ups. */
 __s64 pending_count = 0;
