@@ -176,7 +176,7 @@ static int task_slots_from_env(struct wt_config *cfg)
 	const char *s = getenv("WTSTAT_TASK_SLOTS");
 	unsigned long v;
 
-	if (!s)
+	if (!s || !*s)
 		return 0;
 	if (parse_uint("WTSTAT_TASK_SLOTS", s, 1, WT_TASK_SLOTS, &v))
 		return 2;

@@ -218,6 +218,8 @@ bad "malformed --probe" --probe wt_end
 bad "unknown method in --probe" --probe wt_end=uprobe:x
 bad "missing --file" --file /nonexistent/file
 bad "bad --dev" --dev 7-0
+WTSTAT_TASK_SLOTS=3 bad "WTSTAT_TASK_SLOTS not a power of two" -d 1
+WTSTAT_TASK_SLOTS=0 bad "WTSTAT_TASK_SLOTS zero" -d 1
 bad "run without a command" run
 bad "unwritable --output" -d 1 -o /nonexistent-dir/out.json
 check "bad input: no partial output file" "file left" test ! -e /nonexistent-dir/out.json
