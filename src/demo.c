@@ -79,7 +79,7 @@ int wt_cmd_demo(struct wt_cli *cli)
 		wt_output_close(&out, false, err, sizeof(err));
 		return WT_EXIT_USAGE;
 	}
-	wt_print_attach_summary(&t, stderr);
+	wt_announce_and_drop_privs(&t, stderr);
 	d.wo.dir = fs.mnt;
 	d.wo.seconds = cli->demo_seconds;
 	if (pthread_create(&th, NULL, workload_thread, &d)) {

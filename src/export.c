@@ -89,7 +89,7 @@ int wt_cmd_export(struct wt_cli *cli)
 		fprintf(stderr, "wtstat: %s\n", err);
 		return WT_EXIT_USAGE;
 	}
-	wt_print_attach_summary(&t, stderr);
+	wt_announce_and_drop_privs(&t, stderr);
 	/* an exporter killed mid-write leaves its temp file: not ours to keep */
 	if (wt_textfile_remove_stale(cli->textfile_dir, TEXTFILE_NAME) > 0)
 		fprintf(stderr, "wtstat: export: removed temp files a stopped exporter left in %s\n",

@@ -271,7 +271,7 @@ static int trace_command(struct gate *g, const struct wt_cli *cli)
 		return fail("%s", err);
 	}
 	g->attached = true;
-	wt_print_attach_summary(&g->t, stderr);
+	wt_announce_and_drop_privs(&g->t, stderr);
 	start = wt_now_s();
 	if (write(hold[1], &go, 1) != 1)
 		fprintf(stderr, "wtstat: gate: could not start the command: %s\n", strerror(errno));

@@ -491,7 +491,7 @@ static int cmd_live(struct wt_cli *cli)
 		wt_output_close(&out, false, err, sizeof(err));
 		return fail("%s", err);
 	}
-	wt_print_attach_summary(&t, stderr);
+	wt_announce_and_drop_privs(&t, stderr);
 	rc = wt_session_loop(cli, &t, out.f, NULL, err, sizeof(err));
 	wt_tracer_stop(&t);
 	if (rc) {

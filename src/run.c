@@ -100,7 +100,7 @@ int wt_cmd_run(struct wt_cli *cli)
 		fprintf(stderr, "wtstat: %s\n", err);
 		return WT_EXIT_USAGE;
 	}
-	wt_print_attach_summary(&t, stderr);
+	wt_announce_and_drop_privs(&t, stderr);
 	go = 1;
 	if (write(gate[1], &go, 1) != 1)
 		fprintf(stderr, "wtstat: run: could not start the command: %s\n", strerror(errno));

@@ -37,7 +37,7 @@ void wt_install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-void wt_print_attach_summary(const struct wt_tracer *t, FILE *f)
+void wt_announce_and_drop_privs(const struct wt_tracer *t, FILE *f)
 {
 	fprintf(f, "wtstat: tracing with");
 	for (int ev = 0; ev < EV_COUNT; ev++) {

@@ -82,7 +82,7 @@ double wt_now_s(void);
  * calls it once its tracer is attached, so it also drops the capabilities
  * the rest of the run does not need (privs.h; -v says which are left).
  */
-void wt_print_attach_summary(const struct wt_tracer *t, FILE *f);
+void wt_announce_and_drop_privs(const struct wt_tracer *t, FILE *f);
 
 /* Subcommands */
 int wt_cmd_demo(struct wt_cli *cli);
