@@ -52,7 +52,6 @@ struct pending_wait {
 	__u32 tid;
 	__u32 slept;		/* tracepoint hits (func mode) or switched out (tp mode) */
 	__u32 during_wt;
-	__u32 slot;		/* of the waiting task in pending_owner */
 	__u32 row;		/* of the file in mapping_rows, WT_NO_ROW if none */
 	__u64 ran_ns;		/* tp mode: the task's CPU time when it went to sleep */
 	__u32 spilled;		/* in the pending hash, not in its task's slot */
@@ -498,7 +497,7 @@ static __always_inline struct pending_wait *find_pending(__u64 task)
 
 static __always_inline void wait_forget(struct pending_wait *pw)
 {
-	__u32 ix = slot_ix(pw->slot), tid = pw->tid;
+	__u32 ix = slot_ix(task_slot(pw->task)), tid = pw->tid;
 
 	if (!pw->spilled) {
 		/* fully ordered: every read of the entry comes first */
@@ -513,14 +512,10 @@ static __always_inline void wait_forget(struct pending_wait *pw)
 }
 
 /* The task's slot in pending_waits, or NULL when another task holds it. */
-static __always_inline struct pending_wait *claim_pending(__u64 task, __u32 slot)
+static __always_inline struct pending_wait *claim_pending(__u64 task)
 {
-	__u32 ix = slot_ix(slot);
-	struct pending_wait *stale = find_pending(task);
+	__u32 ix = slot_ix(task_slot(task));
 
-	/* a wait of this task whose end was never seen (a missed return probe) */
-	if (stale)
-		wait_forget(stale);
 	if (pending_owner[ix] || __sync_val_compare_and_swap(&pending_owner[ix], 0, task))
 		return NULL;
 	return &pending_waits[ix];
@@ -562,10 +557,9 @@ static __always_inline int wait_begin(struct folio *folio, struct address_space 
 	pw.tgid = id >> 32;
 	pw.tid = (__u32)id;
 	pw.task = task;
-	pw.slot = task_slot(task);
 	/* counted before it can be seen, so no reader misses it */
 	__sync_fetch_and_add(&pending_count, 1);
-	e = claim_pending(task, pw.slot);
+	e = claim_pending(task);
 	if (e && e->task == task && e->row != WT_NO_ROW && keys_equal(&e->key, &pw.key)) {
 		/* this task's last wait was on the same file: rows are never reused */
 		pw.row = e->row;
@@ -686,6 +680,7 @@ static __always_inline void other_wait(struct address_space *mapping)
  */
 static __always_inline int wait_stable_entry(struct folio *folio)
 {
+	struct pending_wait *stale;
 	unsigned long flags, mapping;
 
 	folio_flags_mapping(folio, &flags, &mapping);
@@ -695,6 +690,11 @@ static __always_inline int wait_stable_entry(struct folio *folio)
 		return 0;
 	if (!mapping_is_stable((struct address_space *)mapping))
 		return 0;
+	/* a wait of this task whose return was never seen (a missed return
+	 * probe): the new one replaces it */
+	stale = pending_count ? find_pending(bpf_get_current_task()) : NULL;
+	if (stale)
+		wait_forget(stale);
 	return wait_begin(folio, (struct address_space *)mapping);
 }
 
