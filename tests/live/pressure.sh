@@ -267,7 +267,8 @@ else
 	pr_wtstat reuse --json -i 2 --dev "$PR_DEV" --top 100000 -o "$T/reuse.ndjson"
 	ws=$PR_WS
 	for life in 1 2; do
-		bpftrace_start "$T/reuse$life.bt" "tracepoint:writeback:folio_wait_writeback /args->name == \"$PR_DEV\"/ { @ino[args->ino] = count(); }"
+		bpftrace_start "$T/reuse$life.bt" "tracepoint:writeback:folio_wait_writeback /args->name == \"$PR_DEV\"/ { @ino[args->ino] = count(); }" ||
+			nok "pressure: bpftrace for life $life of the inode" "did not start: $(tail -n 2 "$T/reuse$life.bt" | tr '\n' ' ')"
 		"$LOAD" --dir "$PR_MNT/r" --seconds 1 > "$T/reuse$life.out" 2>&1
 		sleep 0.5
 		pr_bt_stop "$BT_PID"
