@@ -69,9 +69,8 @@ state_clean() {
 
 # ---- 1. the verifier accepts every program ---------------------------------
 while read -r status rest; do
-	name=${rest%%:*}
 	case $status in
-	ok) ok "$name" ;;
+	ok) ok "$rest" ;;
 	skip) skip "${rest%%: *}" "${rest#*: }" ;;
 	*) nok "${rest%%: *}" "${rest#*: }" ;;
 	esac

@@ -53,7 +53,11 @@ vm_case_wtstat_load_all() {
 		case "$st $rest" in
 		"ok load:"*) ok "wtstat_load_all.${rest#load:}" ;;
 		"skip load:"*) n=${rest#load:}; skip "wtstat_load_all.${n%%:*}" "${n#*: }" ;;
-		"not ok"*) n=${rest#ok load:}; fail "wtstat_load_all.${n%%:*}" "${n#*: }" ;;
+		"not ok load:"*) n=${rest#ok load:}; fail "wtstat_load_all.${n%%:*}" "${n#*: }" ;;
+		# the programs on every switch or write: a test and a call
+		"ok hot:"*) n=${rest#hot:}; ok "wtstat_hot.${n%%:*}" ;;
+		"skip hot:"*) n=${rest#hot:}; skip "wtstat_hot.${n%%:*}" "${n#*: }" ;;
+		"not ok hot:"*) n=${rest#ok hot:}; fail "wtstat_hot.${n%%:*}" "${n#*: }" ;;
 		esac
 	done < /tmp/la.out
 }
