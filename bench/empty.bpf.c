@@ -53,6 +53,19 @@ int stack4_rtp_fww(void *ctx)
 	return bpf_get_stack(ctx, stack, sizeof(stack), 0) < 0;
 }
 
+/*
+ * Not empty either: the floor of "nothing pending" on sched_switch, what
+ * wtstat's program does then (two words of its .bss, one cache line, and
+ * a test), in a program of its own. Attached with the empty programs.
+ */
+__u64 load_words[2] = {};
+
+SEC("?raw_tp/sched_switch")
+int load_rtp_ss(void *ctx)
+{
+	return (load_words[0] | load_words[1]) != 0;
+}
+
 /* the hooks bpftrace uses for the same events (perf tracepoints) */
 SEC("?tracepoint/writeback/folio_wait_writeback")
 int empty_tp_fww(void *ctx)

@@ -44,6 +44,8 @@ static const char *family_of(const char *name, const char *sec)
 {
 	if (!strncmp(name, "stack", 5))
 		return "stack";
+	if (!strncmp(name, "load", 4))
+		return "load";
 	if (!strncmp(sec, "raw_tp/", 7))
 		return "rawtp";
 	if (!strncmp(sec, "tracepoint/", 11))
@@ -61,7 +63,7 @@ static int wanted(const char *hooks, const char *family)
 
 	snprintf(buf, sizeof(buf), "%s", hooks);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, family) || (!strcmp(tok, "all") && strcmp(family, "stack")))
+		if (!strcmp(tok, family) || (!strcmp(tok, "all") && strcmp(family, "stack") && strcmp(family, "load")))
 			return 1;
 	return 0;
 }

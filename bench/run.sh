@@ -3,6 +3,9 @@
 #
 #   bench/run.sh [--smoke] [--reps N] [--out FILE] [--parts cost,slowdown,user,vm]
 #
+# N (default 6) should be even: the order in which the tools attach, which
+# matters, alternates between runs.
+#
 # Parts (README.md, "Performance"):
 #   cost      per-event BPF cost with kernel.bpf_stats_enabled=1: wtstat, an
 #             empty program on the same hooks (bench/empty.bpf.c) and the
@@ -29,7 +32,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 W=${WTSTAT:-$top/wtstat}	# WTSTAT=path measures another build
 B=$top/build/bench
-SMOKE=0 REPS=5 OUT= PARTS=cost,slowdown,user,vm
+SMOKE=0 REPS=6 OUT= PARTS=cost,slowdown,user,vm
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -159,7 +162,7 @@ tr_start() { # wtstat|empty|reference|bpftrace [wtstat args...]
 		;;
 	empty)
 		# it dies with this shell (PR_SET_PDEATHSIG)
-		"$B/empty_loader" --hooks rawtp,tp > "$T/empty.out" 2>&1 &
+		"$B/empty_loader" --hooks rawtp,tp,load > "$T/empty.out" 2>&1 &
 		TR_PID[empty]=$! TR_HOLDER[empty]=$!
 		wait_for "$T/empty.out" '^ready' 30 "${TR_PID[empty]}" ||
 			die "the empty programs did not attach: $(cat "$T/empty.out")"
@@ -268,9 +271,14 @@ if has_part cost; then
 	N1=$(wl_size s1 "$COST_S") && N0=$(wl_size s0 "$COST_S") || exit 2
 	log "per-event cost: $REPS runs, $N1 writes with stable waits then $N0 without, wtstat + empty + bpftrace attached"
 	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
-	tools=(wtstat empty bpftrace)
+	# The first program a tracepoint runs pays ~15 ns more than the next ones
+	# (wtstat's sched_switch: 58 ns attached first, 37 ns last, same build):
+	# the order of attaching goes through all six, and wtstat precedes the
+	# empty programs in every other run, so an even number of runs is fair.
+	orders=("wtstat empty bpftrace" "empty wtstat bpftrace" "bpftrace wtstat empty"
+		"bpftrace empty wtstat" "wtstat bpftrace empty" "empty bpftrace wtstat")
 	for ((r = 0; r < REPS; r++)); do
-		order=("${tools[@]:r % 3}" "${tools[@]:0:r % 3}")	# who runs first on a hook rotates
+		read -ra order <<< "${orders[r % 6]}"
 		for t in "${order[@]}"; do tr_start "$t"; done
 		sleep 0.5
 		own=$(owners)

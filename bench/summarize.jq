@@ -33,24 +33,30 @@ def kind_of: if .type == "tracepoint" then "tracepoint"
 def annotate: map(. + {event: (.event // (.name | event_of)), kind: (.kind // kind_of),
 	ns: (if .run_cnt > 0 then .run_time_ns / .run_cnt else null end)});
 
+# The empty_loader process also holds reference programs that do a little.
+def is_empty: .name | startswith("empty");
+
 # One hook (kind:event) of wtstat over the runs: its cost beside the empty
 # program of the same kind and event, and beside bpftrace on the same event.
 def hook_summary($recs; $kind; $event):
 	[$recs[] | .progs | annotate] as $runs
 	| [$runs[] | map(select(.event == $event)) |
 		{w: (map(select(.tool == "wtstat" and .kind == $kind)) | first),
-		 e: (map(select(.tool == "empty" and .kind == $kind)) | first),
-		 ep: (map(select(.tool == "empty" and .kind == "tracepoint")) | first),
+		 e: (map(select(.tool == "empty" and .kind == $kind and is_empty)) | first),
+		 ep: (map(select(.tool == "empty" and .kind == "tracepoint" and is_empty)) | first),
+		 l: (map(select(.tool == "empty" and .kind == $kind and (.name | startswith("load")))) | first),
 		 b: (map(select(.tool == "bpftrace")) | first)}] as $p
 	| {events_per_run: ([$p[].w.run_cnt] | stat(1)),
 	   ns_per_event: {
 		wtstat: ([$p[].w.ns] | stat(10)),
 		empty: ([$p[].e.ns] | stat(10)),
 		bpftrace: ([$p[].b.ns] | stat(10)),
-		empty_perf_tracepoint: ([$p[].ep.ns] | stat(10))},
+		empty_perf_tracepoint: ([$p[].ep.ns] | stat(10)),
+		loads_only: ([$p[].l.ns] | stat(10))},
 	   wtstat_over_empty: ([$p[] | div(.w.ns; .e.ns)] | stat),
 	   wtstat_over_bpftrace: ([$p[] | div(.w.ns; .b.ns)] | stat),
 	   bpftrace_over_empty_perf_tracepoint: ([$p[] | div(.b.ns; .ep.ns)] | stat),
+	   wtstat_over_loads_only: ([$p[] | div(.w.ns; .l.ns)] | stat),
 	   wtstat_minus_empty_ns: ([$p[] | if .w.ns == null or .e.ns == null then null else .w.ns - .e.ns end] | stat(10))};
 
 # All of a tool's BPF time on the stable-wait hooks, per stable wait
@@ -62,7 +68,7 @@ def per_wait($recs):
 	 | (map(select(.tool == "wtstat" and .kind == "raw_tp" and .event == "folio_wait_writeback")) | first | .run_cnt // 0) as $waits
 	 | {waits: $waits,
 	    w: (if $waits > 0 then per_wait_tot(.tool == "wtstat") else null end),
-	    e: (if $waits > 0 then per_wait_tot(.tool == "empty" and .kind == "raw_tp") else null end),
+	    e: (if $waits > 0 then per_wait_tot(.tool == "empty" and .kind == "raw_tp" and is_empty) else null end),
 	    b: (if $waits > 0 then per_wait_tot(.tool == "bpftrace") else null end)}
 	 | .w = div(.w; .waits) | .e = div(.e; .waits) | .b = div(.b; .waits)]
 	| {unit: "ns of BPF run time per stable wait, folio_wait_writeback + sched_switch programs together",

@@ -22,6 +22,8 @@ def cost_table($pec):
 cost_table(.per_event_cost.tracepoint_path),
 (.per_event_cost.tracepoint_path_per_stable_wait // empty |
 	"  per stable wait (both hooks' BPF time / waits): wtstat \(.wtstat | s) ns, empty \(.empty | s) ns, bpftrace \(.bpftrace | s) ns; wtstat/empty \(.wtstat_over_empty | s), wtstat/bpftrace \(.wtstat_over_bpftrace | s)"),
+(.per_event_cost.tracepoint_path.stable_writes_0["raw_tp:sched_switch"] // empty | select(.ns_per_event.loads_only != null) |
+	"  reference: a sched_switch program that only tests two words of its .bss (wtstat's path with nothing pending): \(.ns_per_event.loads_only | s) ns; wtstat / it \(.wtstat_over_loads_only | s)"),
 (.per_event_cost.reference_stack_walk // empty |
 	"  reference: bpf_get_stack() alone on folio_wait_writeback: 12 frames \(.ns_12_frames | s) ns, then 4 frames (warm) \(.ns_4_frames | s) ns; empty \(.ns_empty | s) ns"),
 (if .per_event_cost.vm.status == "measured" then
