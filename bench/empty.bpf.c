@@ -86,6 +86,20 @@ int empty_kp_fws(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * Not empty: the floor of a kprobe that looks at its folio at all, one
+ * probe read of the folio's first 32 bytes (flags and mapping), as
+ * wtstat's kprobe does before it knows the call will not wait.
+ */
+SEC("?kprobe/folio_wait_stable")
+int load_kp_fws(struct pt_regs *ctx)
+{
+	__u64 head[4] = {};
+
+	bpf_probe_read_kernel(head, sizeof(head), (void *)PT_REGS_PARM1(ctx));
+	return head[0] != 0;
+}
+
 SEC("?kretprobe/folio_wait_stable")
 int empty_krp_fws(struct pt_regs *ctx)
 {

@@ -28,7 +28,9 @@ cost_table(.per_event_cost.tracepoint_path),
 	"  reference: bpf_get_stack() alone on folio_wait_writeback: 12 frames \(.ns_12_frames | s) ns, then 4 frames (warm) \(.ns_4_frames | s) ns; empty \(.ns_empty | s) ns"),
 (if .per_event_cost.vm.status == "measured" then
 	"  VM lab (kernel \(.per_event_cost.vm.kernel), TCG: ratios only)",
-	(.per_event_cost.vm.paths | to_entries[] | "  path \(.key):", cost_table(.value))
+	(.per_event_cost.vm.paths | to_entries[] | "  path \(.key):", cost_table(.value),
+		(.value.stable_writes_0 // {} | to_entries[] | select(.value.ns_per_event.loads_only != null) |
+		"  reference: a \(.key | split(":")[0]) that only reads the folio's first 32 bytes (wtstat's path when the call will not wait): \(.value.ns_per_event.loads_only | s) ns; wtstat / it \(.value.wtstat_over_loads_only | s)"))
  else "  VM lab (kprobe, fentry paths): \(.per_event_cost.vm.status)" end),
 "",
 "2. workload slowdown (fixed work; time with the tracer over the untraced time of the same round)",

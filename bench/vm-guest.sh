@@ -66,7 +66,7 @@ for path in kprobe fentry; do
 				WP=$!
 				wait_for $T/ws.err '^wtstat: tracing with' 300 $WP || { note "wtstat --method $path: $(tail -n 2 $T/ws.err)"; }
 			else
-				empty_loader --hooks $path,rawtp > $T/el.out 2>&1 &
+				empty_loader --hooks $path,rawtp,$path-load > $T/el.out 2>&1 &
 				EP=$!
 				wait_for $T/el.out '^ready' 120 $EP || note "empty_loader: $(cat $T/el.out)"
 			fi
