@@ -191,7 +191,18 @@ tr_start() { # wtstat|empty|reference|bpftrace [wtstat args...]
 }
 
 tr_stop() { # TOOL
+	local i
 	kill -INT "${TR_PID[$1]}" 2>/dev/null
+	# bpftrace 0.17 can take the SIGINT just before it sleeps in
+	# epoll_wait() and sleep on (one run of this bench hung 7 minutes so):
+	# it gets another until it exits; `timeout` passes each one on
+	if [ "$1" = bpftrace ]; then
+		for ((i = 0; i < 50; i++)); do
+			sleep 0.2
+			kill -0 "${TR_PID[$1]}" 2>/dev/null || break
+			kill -INT "${TR_PID[$1]}" 2>/dev/null
+		done
+	fi
 	wait "${TR_PID[$1]}" 2>/dev/null
 	unset "TR_PID[$1]" "TR_HOLDER[$1]"
 }
