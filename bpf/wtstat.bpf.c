@@ -17,9 +17,9 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Set by user space before load. sched_switch reads wait_mode, throttle_on
- * and task_slot_mask on every context switch: one cache line, ahead of the
- * caller table. */
+/* Set by user space before load. sched_switch's work (switch_work) reads
+ * wait_mode, throttle_on and task_slot_mask on every switch while anything
+ * is pending: one cache line, ahead of the caller table. */
 const volatile __u32 wait_mode = WT_WAIT_NONE;
 const volatile bool throttle_on = false;	/* dirty-throttle sleeps traced */
 const volatile bool drift_on = false;	/* dirty-accounting drift traced */
