@@ -26,7 +26,7 @@ LIB_SRCS   += src/topn.c src/rowtable.c
 APP_SRCS   := src/main.c $(LIB_SRCS)
 APP_OBJS   := $(patsubst src/%.c,$(OUT)/%.o,$(APP_SRCS))
 
-.PHONY: all deps demo check test-unit test-live vmtest vmlinux clean soak
+.PHONY: all deps demo check test-unit test-bench-summary test-live vmtest vmlinux clean soak
 
 all: wtstat $(OUT)/wtload $(OUT)/load_all $(OUT)/wtpress
 
@@ -70,6 +70,10 @@ test-unit: $(UNIT_TESTS)
 test-live: all
 	@tests/live/run.sh
 
+# how bench/summarize.jq judges the slowdown target, on a recorded run
+test-bench-summary:
+	@tests/bench/summary.sh
+
 vmtest: all
 	@WT_BINS="$(OUT)/wtload $(OUT)/wtpress $(OUT)/load_all" tests/vm/vmtest.sh
 
@@ -79,7 +83,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-unit test-bench-summary
 	@$(MAKE) --no-print-directory test-asan fuzz
 	@$(MAKE) --no-print-directory test-live
 	@$(MAKE) --no-print-directory vmtest

@@ -109,19 +109,38 @@ def median_ci95: map(select(. != null)) | sort | length as $n
 
 # Judged on the contention-corrected ratio (wall time less the writer's
 # run-queue wait) with its interval: met when the whole 95% interval of the
-# median is within the limit, missed when all of it is above, otherwise not
-# resolved (more rounds narrow it).
+# median is within the limit, missed when all of it is above. When that
+# interval holds the limit (other load on a shared machine moves wall time
+# by more than 2%), judged on the programs' own run time per write over the
+# untraced time per write, if every cost run is on one side of the limit;
+# otherwise not resolved.
 def slowdown_target($id; $what; $s):
 	($s.wtstat.corrected_ratio_to_untraced // $s.wtstat.ratio_to_untraced) as $r
+	| ($s.bpf_run_time.share_of_untraced_pct.wtstat // null) as $e
 	| if $s == null or $r == null then {id: $id, what: $what, value: null, limit: 2, unit: "%", op: "<=", met: null, by: "not measured"}
 	else (($r.median - 1) * 100) as $v
 	| ($r.ci95 // [$r.min, $r.max] | map((. - 1) * 100)) as [$lo, $hi]
-	| {id: $id, what: $what, value: $v, ci95: [$lo, $hi], limit: 2, unit: "%", op: "<=",
-	   met: (if $hi <= 2 then true elif $lo > 2 then false else null end),
-	   by: (if $hi <= 2 then null
-		elif $lo > 2 then "\($v | rnd(100))% vs 2% (95% interval of the median \($lo | rnd(100))..\($hi | rnd(100))%): \(($v - 2) | rnd(100)) points over"
-		else "not resolved: the interval contains the 2% limit (\($s.rounds) rounds; more rounds narrow it)" end)}
+	| if $hi <= 2 or $lo > 2 then
+		{id: $id, what: $what, basis: "wall time", value: $v, ci95: [$lo, $hi], limit: 2, unit: "%", op: "<=",
+		 met: ($hi <= 2),
+		 by: (if $hi <= 2 then null
+			else "\($v | rnd(100))% vs 2% (95% interval of the median \($lo | rnd(100))..\($hi | rnd(100))%): \(($v - 2) | rnd(100)) points over" end)}
+	  elif $e != null and ($e.max <= 2 or $e.min > 2) then
+		{id: $id, basis: "programs' run time",
+		 what: "\($what | sub(" \\(wall time less run-queue wait\\)$"; "")), estimated (wall time did not resolve it: \($v | rnd(10))%, 95% interval \($lo | rnd(10))..\($hi | rnd(10))%): wtstat's BPF run time per write over the untraced time per write, \($e.n) runs [\($e.min)..\($e.max)%]",
+		 value: $e.median, limit: 2, unit: "%", op: "<=", met: ($e.max <= 2),
+		 by: (if $e.max <= 2 then null else "\($e.median | rnd(100))% vs 2%: \(($e.median - 2) | rnd(100)) points over" end)}
+	  else
+		{id: $id, what: $what, basis: "wall time", value: $v, ci95: [$lo, $hi], limit: 2, unit: "%", op: "<=", met: null,
+		 by: "not resolved: the interval contains the 2% limit (\($s.rounds) rounds; more rounds narrow it)\(if $e != null then ", and so do wtstat's programs' run times per write (\($e.min)..\($e.max)% of the untraced time)" else "" end)"}
+	  end
 	end;
+
+# Each tool's BPF run time per write of the workload, per cost run: every
+# program of the tool, on every CPU (sched_switch runs for all tasks). For
+# the empty programs, the raw tracepoint ones (the kind wtstat uses).
+def bpf_ns_per_write($recs; f): [$recs[] | select((.workload.writes // 0) > 0)
+	| ([.progs | annotate | .[] | select(f) | .run_time_ns] | add // 0) / .workload.writes];
 
 . as $all
 | [$all[] | select(.part == "cost")] as $cost
@@ -178,7 +197,25 @@ def slowdown_target($id; $what; $s):
 				  else null end]
 				| stat(10000) as $st | if $st == null then null else $st + {ci95: (median_ci95 | map(rnd(10000)))} end),
 			writer_runq_share: ([$s[] | select(.config == $c) | if .workload.writer_runq_ns != null then .workload.writer_runq_ns / .workload.wall_ns else null end] | stat(1000))}})
-		  | from_entries))})
+		  | from_entries)
+		# The programs' own run time beside the untraced time, both per
+		# write: what the tracer adds to the machine's work, free of the
+		# wall-time noise other load brings (the hooks' dispatch, the same
+		# for any program on them, is left out).
+		+ ([$s[] | select(.config == "untraced" and (.workload.writes // 0) > 0)
+		    | (.workload.wall_ns - (.workload.writer_runq_ns // 0)) / .workload.writes] | med) as $u
+		| ([$cost[] | select(.phase == "stable_writes_\($st)")]) as $c
+		| if ($c | length) == 0 or $u == null then {} else {bpf_run_time: {
+			what: "BPF run time per write (cost part, all of a tool's programs) over the untraced time per write less run-queue wait (slowdown part)",
+			untraced_ns_per_write: ($u | rnd(10)),
+			ns_per_write: {
+				wtstat: (bpf_ns_per_write($c; .tool == "wtstat") | stat(10)),
+				empty: (bpf_ns_per_write($c; .tool == "empty" and .kind == "raw_tp" and is_empty) | stat(10)),
+				bpftrace: (bpf_ns_per_write($c; .tool == "bpftrace") | stat(10))},
+			share_of_untraced_pct: {
+				wtstat: (bpf_ns_per_write($c; .tool == "wtstat") | map(. / $u * 100) | stat(1000)),
+				empty: (bpf_ns_per_write($c; .tool == "empty" and .kind == "raw_tp" and is_empty) | map(. / $u * 100) | stat(1000)),
+				bpftrace: (bpf_ns_per_write($c; .tool == "bpftrace") | map(. / $u * 100) | stat(1000))}}} end)})
    | from_entries) as $slowdown
 
 # ---- user space ---------------------------------------------------------------
@@ -274,7 +311,7 @@ def slowdown_target($id; $what; $s):
 		statistic: "median over repeated runs, with min and max; ratios are per run, then summarized",
 		per_event_cost: "kernel.bpf_stats_enabled=1; run_time_ns/run_cnt deltas from `bpftool prog show -j` over one workload run, programs told apart by the process holding them; wtstat, the empty programs (bench/empty.bpf.c) and bpftrace (bench/equivalent.bt) attached at once, the order rotating between runs",
 		workload: "bench/rewrite.c: 4 KiB pwrite() rewrites of one page, each followed by sync_file_range(WRITE) of it, on a loop-device XFS with stable_writes=1 (every rewrite waits for the last writeback) or 0 (same work, no waits); fixed write count per run, calibrated once",
-		slowdown: "the same fixed work untraced, with wtstat, with bpftrace; one round = one run of each, order rotating; ratio per round to that round's untraced run, of wall time, of the workload's CPU time, and (judged) of wall time less the writer thread's run-queue wait from /proc/thread-self/schedstat, which takes other load on a shared machine out; judged met when the whole 95% interval of the median ratio is within 2%, missed when all of it is above",
+		slowdown: "the same fixed work untraced, with wtstat, with bpftrace; one round = one run of each, order rotating; ratio per round to that round's untraced run, of wall time, of the workload's CPU time, and (judged) of wall time less the writer thread's run-queue wait from /proc/thread-self/schedstat, which takes other load on a shared machine out; judged met when the whole 95% interval of the median ratio is within 2%, missed when all of it is above; when the interval holds 2%, judged on wtstat's BPF run time per write (part 1, all its programs) over the untraced time per write less run-queue wait: met when every cost run is within 2%, missed when every one is above",
 		cycle: "bench/cycle.c: wtstat's maps (real BPF object) filled with N synthetic mappings, every one changing between cycles; a cycle = read maps, delta, order the top rows, text, JSON, Prometheus textfile (as export writes it); timed as the loop runs it (rows copied out of the mapped table, then the delta, in one call), whose wall time less its run-queue wait is judged, and with the read and the delta apart (--serial)"
 	},
 	per_event_cost: {

@@ -1,0 +1,75 @@
+#!/bin/bash
+# bench/summarize.jq's slowdown judgment, on the raw records of a real run
+# (cost-slowdown.ndjson: `bench/run.sh --parts cost,slowdown --reps 2` on a
+# 2-vCPU machine shared with other work, 2026-11-25; its wall-time
+# intervals hold the 2% limit) and on edits of them that move one input.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+raw=$top/tests/bench/cost-slowdown.ndjson
+pass=0 fail=0
+
+summarize() {
+	jq -s --argjson machine '{}' --argjson smoke 0 --argjson reps 2 --argjson seconds 0 \
+		--arg when 2026-11-25T00:00:00Z -f "$top/bench/summarize.jq"
+}
+
+# check NAME RAW-EDIT RESULT-TEST: the test, a jq expression, must be true
+check() {
+	local got
+	got=$(jq -c "$2" "$raw" | summarize | jq -e "$3" 2>&1)
+	if [ $? -eq 0 ]; then
+		echo "ok $1"; pass=$((pass + 1))
+	else
+		echo "not ok $1: $got"; fail=$((fail + 1))
+		jq -c "$2" "$raw" | summarize | jq -c '.targets[] | select(.id | startswith("slowdown"))' | sed 's/^/#   /'
+	fi
+}
+
+t1='.targets[] | select(.id == "slowdown.stable_writes_1")'
+t0='.targets[] | select(.id == "slowdown.stable_writes_0")'
+
+# The share computed here a second way: median over the cost runs of
+# wtstat's run time per write, over the median untraced time per write
+# less run-queue wait.
+expect() { # STABLE_WRITES -> percent
+	jq -s --argjson st "$1" '
+		def med: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		([.[] | select(.part == "cost" and .phase == "stable_writes_\($st)")
+		  | ([.progs[] | select(.tool == "wtstat") | .run_time_ns] | add) / .workload.writes] | med) as $b
+		| ([.[] | select(.part == "slowdown" and .stable_writes == $st and .config == "untraced")
+		  | (.workload.wall_ns - .workload.writer_runq_ns) / .workload.writes] | med) as $u
+		| $b / $u * 100' "$raw"
+}
+e1=$(expect 1) e0=$(expect 0)
+r1=$(printf %.2f "$e1") r0=$(printf %.2f "$e0")
+
+check "recorded run: with waits, wall time unresolved, judged missed on the programs' run time ($r1%)" . \
+	"$t1 | .basis == \"programs' run time\" and .met == false and ((.value - $e1) | fabs) < 0.001"
+check "recorded run: without waits, judged met on the programs' run time ($r0%)" . \
+	"$t0 | .basis == \"programs' run time\" and .met == true and ((.value - $e0) | fabs) < 0.001"
+check "recorded run: the empty programs and bpftrace get the same figure" . \
+	'.slowdown.stable_writes_1.bpf_run_time.share_of_untraced_pct | (.empty.median > 0) and (.bpftrace.median > .empty.median)'
+
+# wtstat's rounds as fast as the untraced ones: wall time decides, met
+same='if .part == "slowdown" and .config == "wtstat" then . as $x | .workload.wall_ns = 1000000000 | .workload.writer_runq_ns = 0
+	elif .part == "slowdown" and .config == "untraced" then .workload.wall_ns = 1000000000 | .workload.writer_runq_ns = 0 else . end'
+check "wall time within 2% in every round: met on wall time, the estimate unused" "$same" \
+	"$t1 | .basis == \"wall time\" and .met == true and .value == 0"
+
+# wtstat's rounds 10% slower: wall time decides, missed, whatever the estimate says
+slow='if .part == "slowdown" and .config == "wtstat" then .workload.wall_ns = 1100000000 | .workload.writer_runq_ns = 0
+	elif .part == "slowdown" and .config == "untraced" then .workload.wall_ns = 1000000000 | .workload.writer_runq_ns = 0 else . end'
+check "wall time 10% over in every round: missed on wall time" "$slow" \
+	"$t0 | .basis == \"wall time\" and .met == false and ((.value - 10) | fabs) < 0.001"
+
+# one cost run with wtstat's programs at zero: its runs straddle 2%
+straddle='if .part == "cost" and .phase == "stable_writes_1" and .rep == 0 then .progs |= map(if .tool == "wtstat" then .run_time_ns = 0 else . end) else . end'
+check "cost runs on both sides of 2%: not resolved, and says so" "$straddle" \
+	"$t1 | .met == null and (.by | test(\"and so do wtstat's programs\"))"
+
+# no cost part: nothing to estimate with
+check "no cost part: not resolved on wall time alone" 'select(.part != "cost")' \
+	"$t1 | .met == null and .basis == \"wall time\" and (.by | test(\"and so do\") | not)"
+
+echo "bench summary: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
