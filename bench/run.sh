@@ -194,14 +194,20 @@ tr_stop() { # TOOL
 	local i
 	kill -INT "${TR_PID[$1]}" 2>/dev/null
 	# bpftrace 0.17 can take the SIGINT just before it sleeps in
-	# epoll_wait() and sleep on (one run of this bench hung 7 minutes so):
-	# it gets another until it exits; `timeout` passes each one on
+	# epoll_wait() and sleep on (one run of this bench hung 7 minutes so).
+	# It gets another until it exits, sent to it directly: once, 50 more
+	# sent through `timeout` in 10 s did not wake it, one sent to bpftrace
+	# itself did at once. Past 10 s it is killed, and the log says so.
 	if [ "$1" = bpftrace ]; then
 		for ((i = 0; i < 50; i++)); do
 			sleep 0.2
 			kill -0 "${TR_PID[$1]}" 2>/dev/null || break
-			kill -INT "${TR_PID[$1]}" 2>/dev/null
+			kill -INT "${TR_HOLDER[$1]}" 2>/dev/null
 		done
+		if kill -0 "${TR_PID[$1]}" 2>/dev/null; then
+			log "bpftrace ignored SIGINT for 10 s: killed"
+			kill -KILL "${TR_HOLDER[$1]}" 2>/dev/null
+		fi
 	fi
 	wait "${TR_PID[$1]}" 2>/dev/null
 	unset "TR_PID[$1]" "TR_HOLDER[$1]"

@@ -127,7 +127,7 @@ def slowdown_target($id; $what; $s):
 			else "\($v | rnd(100))% vs 2% (95% interval of the median \($lo | rnd(100))..\($hi | rnd(100))%): \(($v - 2) | rnd(100)) points over" end)}
 	  elif $e != null and ($e.max <= 2 or $e.min > 2) then
 		{id: $id, basis: "programs' run time",
-		 what: "\($what | sub(" \\(wall time less run-queue wait\\)$"; "")), estimated (wall time did not resolve it: \($v | rnd(10))%, 95% interval \($lo | rnd(10))..\($hi | rnd(10))%): wtstat's BPF run time per write over the untraced time per write, \($e.n) runs [\($e.min)..\($e.max)%]",
+		 what: "\($what | sub(" \\(wall time less run-queue wait\\)$"; "")), estimated (wall time did not resolve it: \($v | rnd(10))%, 95% interval \($lo | rnd(10))..\($hi | rnd(10))%): wtstat's BPF run time per write over the untraced time per write less run-queue wait, \($e.n) runs [\($e.min)..\($e.max)%]",
 		 value: $e.median, limit: 2, unit: "%", op: "<=", met: ($e.max <= 2),
 		 by: (if $e.max <= 2 then null else "\($e.median | rnd(100))% vs 2%: \(($e.median - 2) | rnd(100)) points over" end)}
 	  else

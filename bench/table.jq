@@ -43,11 +43,11 @@ cost_table(.per_event_cost.tracepoint_path),
 	+ "   (CPU pressure \(.value.cpu_pressure.median // null | if . == null then "-" else (. * 100 | num) + "%" end), \(.value.rounds) rounds)",
 	"  \("" | pad(16)) \("less rq" | lpad(8))  \(.value.untraced.corrected_ms | s | pad(24)) "
 	+ "\(.value.wtstat.corrected_ratio_to_untraced | s | pad(26)) \(.value.bpftrace.corrected_ratio_to_untraced | s)"
-	+ "   (judged; wtstat's 95% interval of the median \(.value.wtstat.corrected_ratio_to_untraced.ci95 // null | if . == null then "-" else map(num) | join("..") end); writer runnable but waiting for a CPU \(.value.untraced.writer_runq_share.median // null | if . == null then "-" else (. * 100 | num) + "%" end) of untraced wall time)",
+	+ "   (judged when its interval resolves; wtstat's 95% interval of the median \(.value.wtstat.corrected_ratio_to_untraced.ci95 // null | if . == null then "-" else map(num) | join("..") end); writer runnable but waiting for a CPU \(.value.untraced.writer_runq_share.median // null | if . == null then "-" else (. * 100 | num) + "%" end) of untraced wall time)",
 	(.value.bpf_run_time // empty |
 	"  \("" | pad(16)) \("BPF ns/w" | lpad(8))  \(.untraced_ns_per_write | num | pad(24)) "
 	+ "\(.ns_per_write.wtstat | s | pad(26)) \(.ns_per_write.bpftrace | s)"
-	+ "   (the programs' run time per write, from part 1; as a share of the untraced time less rq: wtstat \(.share_of_untraced_pct.wtstat | s)%, empty \(.share_of_untraced_pct.empty | s)%, bpftrace \(.share_of_untraced_pct.bpftrace | s)%)")),
+	+ "   (the programs' run time per write, from part 1, judged otherwise; as a share of the untraced time less rq: wtstat \(.share_of_untraced_pct.wtstat | s)%, empty \(.share_of_untraced_pct.empty | s)%, bpftrace \(.share_of_untraced_pct.bpftrace | s)%)")),
 "",
 "3. user space",
 "  one interval cycle (read maps, delta, order the top rows, text, JSON, Prometheus file), as the loop runs it (read, then delta, in one call):",
