@@ -162,10 +162,16 @@ tr_start() { # wtstat|empty|reference|bpftrace [wtstat args...]
 		;;
 	empty)
 		# it dies with this shell (PR_SET_PDEATHSIG)
-		"$B/empty_loader" --hooks rawtp,tp,load > "$T/empty.out" 2>&1 &
+		"$B/empty_loader" --hooks rawtp,tp > "$T/empty.out" 2>&1 &
 		TR_PID[empty]=$! TR_HOLDER[empty]=$!
 		wait_for "$T/empty.out" '^ready' 30 "${TR_PID[empty]}" ||
 			die "the empty programs did not attach: $(cat "$T/empty.out")"
+		;;
+	loads)
+		"$B/empty_loader" --hooks load > "$T/loads.out" 2>&1 &
+		TR_PID[loads]=$! TR_HOLDER[loads]=$!
+		wait_for "$T/loads.out" '^ready' 30 "${TR_PID[loads]}" ||
+			die "the loads-only reference did not attach: $(cat "$T/loads.out")"
 		;;
 	reference)
 		"$B/empty_loader" --hooks rawtp,stack > "$T/ref.out" 2>&1 &
@@ -286,16 +292,20 @@ fi
 # ---- 1. per-event BPF cost ----------------------------------------------------------
 if has_part cost; then
 	N1=$(wl_size s1 "$COST_S") && N0=$(wl_size s0 "$COST_S") || exit 2
-	log "per-event cost: $REPS runs, $N1 writes with stable waits then $N0 without, wtstat + empty + bpftrace attached"
+	# A program's cost depends on its place among those on the tracepoint:
+	# the first pays ~15 ns more (wtstat's sched_switch: 58 ns attached
+	# first, 37 ns last, same build), and a program run right after another
+	# of the same loader less again. So every program wtstat is compared
+	# with is held by a process of its own, and the four orders below (a
+	# Williams square) put each tool once in each place and right after
+	# each other tool once: the runs go in fours (8 for --reps 6).
+	orders=("wtstat empty bpftrace loads" "empty loads wtstat bpftrace"
+		"loads bpftrace empty wtstat" "bpftrace wtstat loads empty")
+	COST_RUNS=$((SMOKE ? 1 : (REPS + 3) / 4 * 4))
+	log "per-event cost: $COST_RUNS run$([ "$COST_RUNS" = 1 ] || echo s), $N1 writes with stable waits then $N0 without, wtstat + empty + loads-only + bpftrace attached"
 	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
-	# The first program a tracepoint runs pays ~15 ns more than the next ones
-	# (wtstat's sched_switch: 58 ns attached first, 37 ns last, same build):
-	# the order of attaching goes through all six, and wtstat precedes the
-	# empty programs in every other run, so an even number of runs is fair.
-	orders=("wtstat empty bpftrace" "empty wtstat bpftrace" "bpftrace wtstat empty"
-		"bpftrace empty wtstat" "wtstat bpftrace empty" "empty bpftrace wtstat")
-	for ((r = 0; r < REPS; r++)); do
-		read -ra order <<< "${orders[r % 6]}"
+	for ((r = 0; r < COST_RUNS; r++)); do
+		read -ra order <<< "${orders[r % 4]}"
 		for t in "${order[@]}"; do tr_start "$t"; done
 		sleep 0.5
 		own=$(owners)
@@ -310,7 +320,7 @@ if has_part cost; then
 			'{part:"cost", rep:$r, phase:"stable_writes_1", order:$o, workload:$w, progs:$p}')"
 		raw "$(jq -cn --argjson r "$r" --arg o "${order[*]}" --argjson w "$w0" --argjson p "$(prog_delta "$T/p1.json" "$T/p2.json" "$own" "$T/perf.json")" \
 			'{part:"cost", rep:$r, phase:"stable_writes_0", order:$o, workload:$w, progs:$p}')"
-		log "  run $((r + 1))/$REPS: order ${order[*]}"
+		log "  run $((r + 1))/$COST_RUNS: order ${order[*]}"
 	done
 	# Alone, so that no other unwinder warms its caches: what taking a
 	# kernel stack costs on this hook (wtstat's tracepoint path takes one

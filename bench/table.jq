@@ -4,6 +4,7 @@ def lpad($n): tostring | if length >= $n then . else (" " * ($n - length)) + . e
 def num: if . == null then "-" elif (. | fabs) >= 100 then (. | round | tostring)
 	elif (. | fabs) >= 10 then ((. * 10 | round) / 10 | tostring)
 	else ((. * 100 | round) / 100 | tostring) end;
+def runs: "\(.) run\(if . == 1 then "" else "s" end)";
 def s: if . == null then "-" else "\(.median | num) [\(.min | num)..\(.max | num)]" end;
 def cost_table($pec):
 	($pec | to_entries[] | .key as $ph | .value | to_entries[] | select((.value.events_per_run.median // 0) >= 100) |
@@ -15,9 +16,9 @@ def cost_table($pec):
 "wtstat benchmark (\(.mode) run, \(.generated), \(.duration_s) s)",
 "machine: \(.machine.os), kernel \(.machine.kernel), \(.machine.nproc) CPUs, \(.machine.cpu_model), \(.machine.mem_total_kb / 1048576 | . * 10 | round / 10) GiB, \(.machine.virtualization)",
 "  stable waits via \(.machine.stable_wait_hook), wait end via \(.machine.latency_end_hook); \(.machine.bpftrace); load \(.machine.loadavg_start) -> \(.machine.loadavg_end)",
-"figures: median [min..max] over \(.method.repeats) runs",
+"figures: median [min..max] over \(.method.repeats | runs)\(if (.per_event_cost.runs // .method.repeats) != .method.repeats then " (part 1: \(.per_event_cost.runs), in fours)" else "" end)",
 "",
-"1. per-event BPF cost, ns per program run (kernel.bpf_stats_enabled=1), all attached during the same workload",
+"1. per-event BPF cost, ns per program run (kernel.bpf_stats_enabled=1), all attached during the same workload\(if (.per_event_cost.runs // 0) > 0 then ", \(.per_event_cost.runs | runs)" else "" end)",
 "  \("phase" | pad(16)) \("hook" | pad(27)) \("events" | lpad(8))  \("wtstat" | pad(24)) \("empty" | pad(20)) \("bpftrace" | pad(22)) \("wtstat/empty" | pad(22)) wtstat/bpftrace",
 cost_table(.per_event_cost.tracepoint_path),
 (.per_event_cost.tracepoint_path_per_stable_wait // empty |

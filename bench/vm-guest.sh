@@ -2,7 +2,8 @@
 # bench/vm-guest.sh: the VM side of bench/vm.sh, run by the lab's /init as
 # /payload/run.sh (busybox sh) with stdout on the results port. For each
 # hook path (kprobe, fentry) and each of $BENCH_REPS runs: wtstat forced to
-# that path and the empty programs of the same hooks attached at once,
+# that path, the empty programs of the same hooks and (kprobe) the
+# loads-only reference attached at once, the order rotating,
 # kernel.bpf_stats_enabled=1, the rewrite workload with stable_writes=1 then
 # 0; the programs' run_cnt/run_time_ns (bench/progstat.c) before, between
 # and after. Prints "@@bench {json}" lines; bench/vm.sh does the arithmetic.
@@ -58,37 +59,60 @@ say "{\"kernel\":\"$(uname -r)\",\"nproc\":$(nproc),\"writes_stable_1\":$N1,\"wr
 for path in kprobe fentry; do
 	r=0
 	while [ $r -lt "$REPS" ]; do
-		rm -f $T/ws.err $T/el.out
-		if [ $((r % 2)) -eq 0 ]; then first=wtstat; else first=empty; fi
-		for t in $first $([ $first = wtstat ] && echo empty || echo wtstat); do
-			if [ $t = wtstat ]; then
+		rm -f $T/ws.err $T/el.out $T/ll.out
+		LP=
+		# Each program's cost depends on its place among those on the
+		# hook (the first pays most): wtstat, the empty programs and the
+		# kprobe's loads-only reference, each held by a process of its
+		# own, take every place equally often over 3 runs (2 without it).
+		if [ $path = kprobe ]; then
+			case $((r % 3)) in
+			0) order="wtstat empty loads" ;;
+			1) order="empty loads wtstat" ;;
+			*) order="loads wtstat empty" ;;
+			esac
+		elif [ $((r % 2)) -eq 0 ]; then
+			order="wtstat empty"
+		else
+			order="empty wtstat"
+		fi
+		for t in $order; do
+			case $t in
+			wtstat)
 				wtstat --method $path -d 1800 > $T/ws.out 2> $T/ws.err &
 				WP=$!
 				wait_for $T/ws.err '^wtstat: tracing with' 300 $WP || { note "wtstat --method $path: $(tail -n 2 $T/ws.err)"; }
-			else
-				empty_loader --hooks $path,rawtp,$path-load > $T/el.out 2>&1 &
+				;;
+			empty)
+				empty_loader --hooks $path,rawtp > $T/el.out 2>&1 &
 				EP=$!
 				wait_for $T/el.out '^ready' 120 $EP || note "empty_loader: $(cat $T/el.out)"
-			fi
+				;;
+			loads)
+				empty_loader --hooks $path-load > $T/ll.out 2>&1 &
+				LP=$!
+				wait_for $T/ll.out '^ready' 120 $LP || note "empty_loader --hooks $path-load: $(cat $T/ll.out)"
+				;;
+			esac
 		done
-		[ $r -eq 0 ] && note "$path: $(head -n 1 $T/ws.err); empty: $(grep -c '^ok' $T/el.out) attached, $(grep '^skip' $T/el.out | tr '\n' ' ')"
+		[ $r -eq 0 ] && note "$path: $(head -n 1 $T/ws.err); empty: $(cat $T/el.out $T/ll.out 2>/dev/null | grep -c '^ok') attached, $(cat $T/el.out $T/ll.out 2>/dev/null | grep '^skip' | tr '\n' ' ')"
 		if ! kill -0 $WP 2>/dev/null; then
 			say "{\"path\":\"$path\",\"status\":\"wtstat did not attach with --method $path\"}"
 			# the verifier's last words, for the report
 			wtstat --method $path -v -d 0.1 2>&1 | grep -vE '^libbpf: (elf|sec|map|prog .*(relo|insn|added))' |
 				grep -iE 'denied|invalid|error|R[0-9]+ |^[0-9]+: ' | tail -n 12 | sed 's/^/# bench: verifier: /'
-			kill $EP 2>/dev/null
-			wait $EP 2>/dev/null
+			kill $EP $LP 2>/dev/null
+			wait $EP $LP 2>/dev/null
 			break
 		fi
 		sleep 1
-		say "{\"path\":\"$path\",\"rep\":$r,\"point\":0,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":0,\"progs\":$(progstat wtstat=$WP empty=$EP ${LP:+loads=$LP})}"
 		w1=$(wl_cmd s1 3 "run $N1")
-		say "{\"path\":\"$path\",\"rep\":$r,\"point\":1,\"workload\":$w1,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":1,\"workload\":$w1,\"progs\":$(progstat wtstat=$WP empty=$EP ${LP:+loads=$LP})}"
 		w0=$(wl_cmd s0 4 "run $N0")
-		say "{\"path\":\"$path\",\"rep\":$r,\"point\":2,\"workload\":$w0,\"progs\":$(progstat wtstat=$WP empty=$EP)}"
-		kill -INT $WP $EP 2>/dev/null
-		wait $WP $EP 2>/dev/null
+		say "{\"path\":\"$path\",\"rep\":$r,\"point\":2,\"workload\":$w0,\"progs\":$(progstat wtstat=$WP empty=$EP ${LP:+loads=$LP})}"
+		kill -INT $WP $EP $LP 2>/dev/null
+		wait $WP $EP $LP 2>/dev/null
 		r=$((r + 1))
 	done
 done
