@@ -148,7 +148,7 @@ prog_ids() { grep -hs '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print 
 
 LIMIT=1800	# no tracer outlives a harness that dies by this many seconds
 
-tr_start() { # wtstat|empty|reference|bpftrace [wtstat args...]
+tr_start() { # wtstat|empty|loads|reference|bpftrace [wtstat args...]
 	local t=$1 i p
 	shift
 	case $t in
@@ -294,11 +294,12 @@ if has_part cost; then
 	N1=$(wl_size s1 "$COST_S") && N0=$(wl_size s0 "$COST_S") || exit 2
 	# A program's cost depends on its place among those on the tracepoint:
 	# the first pays ~15 ns more (wtstat's sched_switch: 58 ns attached
-	# first, 37 ns last, same build), and a program run right after another
-	# of the same loader less again. So every program wtstat is compared
-	# with is held by a process of its own, and the four orders below (a
-	# Williams square) put each tool once in each place and right after
-	# each other tool once: the runs go in fours (8 for --reps 6).
+	# first, 37 ns last, same build), and what runs just before it moves it
+	# too (the loads-only reference cost less right after the empty program
+	# of its own loader). So every program wtstat is compared with is held
+	# by a process of its own, and the four orders below (a Williams
+	# square) put each tool once in each place and right after each other
+	# tool once: the runs go in fours (8 for --reps 6).
 	orders=("wtstat empty bpftrace loads" "empty loads wtstat bpftrace"
 		"loads bpftrace empty wtstat" "bpftrace wtstat loads empty")
 	COST_RUNS=$((SMOKE ? 1 : (REPS + 3) / 4 * 4))
