@@ -9,7 +9,9 @@
  * "run_cnt","run_time_ns"} per program held by each PID (its fdinfo
  * prog_id lines). kind/event come from the kernel's task_fd_query of the
  * fd the program is attached through (raw tracepoints, tracepoints,
- * kprobes); fentry/fexit links give none (null: named from the program).
+ * kprobes); for an fentry/fexit link, which task_fd_query does not know,
+ * from the link's fdinfo (attach_type) and the kernel function the
+ * program was loaded for (its attach_btf_id in vmlinux's BTF).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #define MAX_PROGS 256
 
@@ -92,10 +95,22 @@ static void scan(const char *tool, int pid)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f))
+		int tracing = 0;
+		long attach_type = -1;
+
+		while (fgets(line, sizeof(line), f)) {
 			if (!strncmp(line, "prog_id:", 8))
 				p = add(tool, strtoul(line + 8, NULL, 10));
+			else if (!strncmp(line, "link_type:", 10))
+				tracing = strstr(line, "tracing") != NULL;
+			else if (!strncmp(line, "attach_type:", 12))
+				attach_type = strtol(line + 12, NULL, 10);
+		}
 		fclose(f);
+		if (p && tracing && attach_type == BPF_TRACE_FENTRY)
+			p->kind = "fentry";
+		else if (p && tracing && attach_type == BPF_TRACE_FEXIT)
+			p->kind = "fexit";
 		/* the attachment this fd is, if any: names the hook */
 		if (!bpf_task_fd_query(pid, fd, 0, buf, &len, &prog_id, &fd_type, &off, &addr)) {
 			struct prog *q = add(tool, prog_id);
@@ -108,6 +123,18 @@ static void scan(const char *tool, int pid)
 		(void)p;
 	}
 	closedir(d);
+}
+
+/* The kernel function a tracing program was loaded for, or "". */
+static const char *btf_func_name(__u32 btf_id)
+{
+	static struct btf *vmlinux;
+	const struct btf_type *t;
+
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	t = vmlinux && btf_id ? btf__type_by_id(vmlinux, btf_id) : NULL;
+	return t ? btf__name_by_offset(vmlinux, t->name_off) : "";
 }
 
 int main(int argc, char **argv)
@@ -141,6 +168,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		close(fd);
+		if (progs[i].kind && !progs[i].event[0])	/* fentry/fexit: named by BTF */
+			snprintf(progs[i].event, sizeof(progs[i].event), "%s", btf_func_name(info.attach_btf_id));
 		printf("%s{\"tool\":\"%s\",\"id\":%u,\"name\":\"%s\",\"type\":\"%s\",", first ? "" : ",",
 		       progs[i].tool, info.id, info.name, type_name(info.type));
 		if (progs[i].kind)

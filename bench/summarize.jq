@@ -48,7 +48,10 @@ def hook_summary($recs; $kind; $event):
 		 e: (map(select(.tool == "empty" and .kind == $kind and is_empty)) | first),
 		 ep: (map(select(.tool == "empty" and .kind == "tracepoint" and is_empty)) | first),
 		 l: (map(select(.kind == $kind and is_loads_only)) | first),
-		 b: (map(select(.tool == "bpftrace")) | first)}] as $p
+		 # bpftrace's program of the same kind (kprobe, kretprobe, fentry,
+		 # fexit in the VM), else its only one on the event (a tracepoint)
+		 b: ((map(select(.tool == "bpftrace" and .kind == $kind)) | first)
+		     // (map(select(.tool == "bpftrace")) | first))}] as $p
 	| {events_per_run: ([$p[].w.run_cnt] | stat(1)),
 	   ns_per_event: {
 		wtstat: ([$p[].w.ns] | stat(10)),
@@ -298,7 +301,10 @@ def bpf_ns_per_write($recs; f): [$recs[] | select((.workload.writes // 0) > 0)
 	[$vmr.paths | to_entries[] | .key as $path | .value as $ph
 	 | ($ph.stable_writes_1 // {} | to_entries[] | select(.key | test("folio_wait_stable"))
 		| target("vm.\($path).\(.key).vs_empty"; "VM, \($path) path: \(.key) with stable waits: wtstat / empty program";
-			.value.wtstat_over_empty.median; "<="; 1.5; "x")),
+			.value.wtstat_over_empty.median; "<="; 1.5; "x"),
+		  (select(.value.ns_per_event.bpftrace != null)
+		   | target("vm.\($path).\(.key).vs_bpftrace"; "VM, \($path) path: \(.key) with stable waits: wtstat / bpftrace";
+			.value.wtstat_over_bpftrace.median; "<="; 0.5; "x"))),
 	   ($ph.stable_writes_0 // {} | to_entries[] | select(.key | test("folio_wait_stable"))
 		| target("vm.\($path).\(.key).no_wait"; "VM, \($path) path: \(.key), calls that do not wait: wtstat / empty program";
 			.value.wtstat_over_empty.median; "<="; 1.5; "x"))]

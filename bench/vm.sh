@@ -3,9 +3,10 @@
 # kprobe and fentry paths, measured inside the VM lab (tests/vm: Debian's
 # kernel under qemu TCG, busybox initramfs). Uses the lab's scripts as they
 # are (fetch-kernel.sh, build-initramfs.sh, run-vm.sh) with a payload of its
-# own: static wtstat, empty_loader, rewrite, progstat and bench/vm-guest.sh
-# as the VM's /payload/run.sh. TCG distorts absolute times: only the ratios
-# (wtstat / empty program on the same hook) mean something.
+# own: static wtstat, empty_loader, rewrite, progstat, Debian's bpftrace with
+# its libraries and bench/vm-guest.sh as the VM's /payload/run.sh. TCG
+# distorts absolute times: only the ratios (wtstat / empty program, wtstat /
+# bpftrace on the same hook) mean something.
 #
 # Prints one JSON object on stdout: {"status", "kernel", "records": [...]}
 # with records shaped like bench/run.sh's "cost" records (plus "path").
@@ -49,6 +50,13 @@ mkdir -p "$WORK/payload/bin" "$WORK/payload/payload"
 install -m 0755 "$W" "$WORK/payload/bin/wtstat"
 install -m 0755 "$BUILD/bench/empty_loader" "$BUILD/bench/rewrite" "$BUILD/bench/progstat" "$WORK/payload/bin/"
 install -m 0644 "$top/bench/vm-guest.sh" "$WORK/payload/payload/run.sh"
+install -m 0644 "$top/bench/equivalent-kprobe.bt" "$top/bench/equivalent-fentry.bt" "$WORK/payload/payload/"
+# bpftrace, the peer, is Debian's: the binary and every library it loads,
+# at the paths it loads them from (about 200 MB, most of it LLVM and clang)
+BT=$(command -v bpftrace) || die "bpftrace is missing (the peer of the VM's runs too)"
+for f in "$BT" $(ldd "$BT" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
+	install -D -m 0755 "$(readlink -f "$f")" "$WORK/payload$f"
+done
 "$LAB/build-initramfs.sh" payload "$WORK/payload" "$WORK/payload.cpio" >&2 || die "payload initramfs failed"
 cat "$CACHE/initramfs-$KVER-base.cpio" "$WORK/payload.cpio" > "$WORK/initrd.cpio"
 

@@ -95,5 +95,32 @@ check "the loads-only reference read from its own process: same ratio as from th
 	'if .part == "cost" then .progs |= map(if .name == "load_rtp_ss" then .tool = "loads" else . end) else . end' \
 	"($ref) == $before and ($before | .[0] != null)"
 
+# The VM lab's part (vm-kprobe-fentry.ndjson: bench/vm.sh's record of a
+# real run, 2026-11-25, Debian's 6.1 under TCG, bpftrace in the guest):
+# each of bpftrace's two programs on folio_wait_stable is compared with
+# wtstat's of the same kind, and the stable-wait hooks are judged against it.
+vm=$top/tests/bench/vm-kprobe-fentry.ndjson
+vm_check() { # NAME RESULT-TEST
+	if summarize < "$vm" | jq -e "$2" > /dev/null 2>&1; then
+		echo "ok $1"; pass=$((pass + 1))
+	else
+		echo "not ok $1"; fail=$((fail + 1))
+	fi
+}
+bt_median() { # PATH PHASE KIND -> bpftrace's median ns per run of that program, computed here
+	jq -s --arg path "$1" --arg ph "$2" --arg kind "$3" '
+		def med: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		[.[0].records[] | select(.path == $path and .phase == $ph) | .progs[]
+		 | select(.tool == "bpftrace" and .kind == $kind and .event == "folio_wait_stable")
+		 | .run_time_ns / .run_cnt] | med * 10 | round / 10' "$vm"
+}
+for pk in kprobe:kprobe kprobe:kretprobe fentry:fentry fentry:fexit; do
+	path=${pk%%:*} kind=${pk#*:} want=$(bt_median "${pk%%:*}" stable_writes_1 "${pk#*:}")
+	vm_check "VM $path path: bpftrace's $kind program beside wtstat's $kind ($want ns)" \
+		".per_event_cost.vm.paths.$path.stable_writes_1[\"$kind:folio_wait_stable\"].ns_per_event.bpftrace.median == $want"
+done
+vm_check "VM: the four stable-wait hooks judged against bpftrace as well" \
+	'[.targets[] | select(.id | test("^vm[.].*[.]vs_bpftrace$")) | select(.met != null)] | length == 4'
+
 echo "bench summary: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
