@@ -86,7 +86,8 @@ static void scan(const char *tool, int pid)
 		__u32 len = sizeof(buf), prog_id = 0, fd_type = 0;
 		__u64 off = 0, addr = 0;
 		struct prog *p = NULL;
-		int fd = atoi(de->d_name);
+		int fd = atoi(de->d_name), tracing = 0;
+		long attach_type = -1;
 		FILE *f;
 
 		if (de->d_name[0] == '.')
@@ -95,9 +96,6 @@ static void scan(const char *tool, int pid)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		int tracing = 0;
-		long attach_type = -1;
-
 		while (fgets(line, sizeof(line), f)) {
 			if (!strncmp(line, "prog_id:", 8))
 				p = add(tool, strtoul(line + 8, NULL, 10));
@@ -120,7 +118,6 @@ static void scan(const char *tool, int pid)
 				snprintf(q->event, sizeof(q->event), "%s", buf);
 			}
 		}
-		(void)p;
 	}
 	closedir(d);
 }

@@ -59,6 +59,7 @@ for f in "$BT" $(ldd "$BT" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
 done
 "$LAB/build-initramfs.sh" payload "$WORK/payload" "$WORK/payload.cpio" >&2 || die "payload initramfs failed"
 cat "$CACHE/initramfs-$KVER-base.cpio" "$WORK/payload.cpio" > "$WORK/initrd.cpio"
+rm -rf "$WORK/payload" "$WORK/payload.cpio"	# 200 MB each, in initrd.cpio now
 
 log "booting $KVER under TCG ($REPS runs per path; this takes minutes)"
 rc=0
