@@ -61,7 +61,7 @@ done
 cat "$CACHE/initramfs-$KVER-base.cpio" "$WORK/payload.cpio" > "$WORK/initrd.cpio"
 rm -rf "$WORK/payload" "$WORK/payload.cpio"	# 200 MB each, in initrd.cpio now
 
-log "booting $KVER under TCG ($REPS runs per path; this takes minutes)"
+log "booting $KVER under TCG ($REPS run$([ "$REPS" = 1 ] || echo s) per path, in whole rounds of its orders; this takes minutes)"
 rc=0
 "$LAB/run-vm.sh" "$VMLINUX" "$WORK/initrd.cpio" "$WORK/results" "$TIMEOUT" "BENCH_REPS=$REPS" >&2 || rc=$?
 RES=$WORK/results/results.log
