@@ -70,7 +70,7 @@ test-unit: $(UNIT_TESTS)
 test-live: all
 	@tests/live/run.sh
 
-# how bench/summarize.jq judges the slowdown target, on a recorded run
+# how bench/summarize.jq reads and judges recorded bench runs (cost, slowdown, VM lab)
 test-bench-summary:
 	@tests/bench/summary.sh
 

@@ -14,15 +14,20 @@ summarize() {
 		--arg when 2026-11-25T00:00:00Z -f "$top/bench/summarize.jq"
 }
 
-# check NAME RAW-EDIT RESULT-TEST: the test, a jq expression, must be true
+# the median, for the figures this test computes a second way
+med='def med: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;'
+
+# check NAME EDIT RESULT-TEST [RECORDS]: summarize.jq on the records (the
+# recorded cost and slowdown run unless named) after the jq EDIT; the test,
+# a jq expression, must be true
 check() {
-	local got
-	got=$(jq -c "$2" "$raw" | summarize | jq -e "$3" 2>&1)
+	local got in=${4:-$raw}
+	got=$(jq -c "$2" "$in" | summarize | jq -e "$3" 2>&1)
 	if [ $? -eq 0 ]; then
 		echo "ok $1"; pass=$((pass + 1))
 	else
 		echo "not ok $1: $got"; fail=$((fail + 1))
-		jq -c "$2" "$raw" | summarize | jq -c '.targets[] | select(.id | startswith("slowdown"))' | sed 's/^/#   /'
+		jq -c "$2" "$in" | summarize | jq -c '.targets[] | select(.id | startswith("slowdown"))' | sed 's/^/#   /'
 	fi
 }
 
@@ -33,8 +38,7 @@ t0='.targets[] | select(.id == "slowdown.stable_writes_0")'
 # wtstat's run time per write, over the median untraced time per write
 # less run-queue wait.
 expect() { # STABLE_WRITES -> percent
-	jq -s --argjson st "$1" '
-		def med: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	jq -s --argjson st "$1" "$med"'
 		([.[] | select(.part == "cost" and .phase == "stable_writes_\($st)")
 		  | ([.progs[] | select(.tool == "wtstat") | .run_time_ns] | add) / .workload.writes] | med) as $b
 		| ([.[] | select(.part == "slowdown" and .stable_writes == $st and .config == "untraced")
@@ -74,9 +78,8 @@ check "no cost part: not resolved on wall time alone" 'select(.part != "cost")' 
 
 # wtstat's programs at exactly 2.001% of the untraced time in the one cost
 # run left: missed, and the message shows by how much
-u1=$(jq -s '[.[] | select(.part == "slowdown" and .stable_writes == 1 and .config == "untraced")
-	| (.workload.wall_ns - .workload.writer_runq_ns) / .workload.writes] | sort
-	| if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end' "$raw")
+u1=$(jq -s "$med"'[.[] | select(.part == "slowdown" and .stable_writes == 1 and .config == "untraced")
+	| (.workload.wall_ns - .workload.writer_runq_ns) / .workload.writes] | med' "$raw")
 just_over="if .part == \"cost\" and .rep != 0 then empty
 	elif .part == \"cost\" and .phase == \"stable_writes_1\" then
 		(.workload.writes * $u1 * 0.02001) as \$want
@@ -100,27 +103,20 @@ check "the loads-only reference read from its own process: same ratio as from th
 # each of bpftrace's two programs on folio_wait_stable is compared with
 # wtstat's of the same kind, and the stable-wait hooks are judged against it.
 vm=$top/tests/bench/vm-kprobe-fentry.ndjson
-vm_check() { # NAME RESULT-TEST
-	if summarize < "$vm" | jq -e "$2" > /dev/null 2>&1; then
-		echo "ok $1"; pass=$((pass + 1))
-	else
-		echo "not ok $1"; fail=$((fail + 1))
-	fi
-}
 bt_median() { # PATH PHASE KIND -> bpftrace's median ns per run of that program, computed here
-	jq -s --arg path "$1" --arg ph "$2" --arg kind "$3" '
-		def med: sort | if length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	jq -s --arg path "$1" --arg ph "$2" --arg kind "$3" "$med"'
 		[.[0].records[] | select(.path == $path and .phase == $ph) | .progs[]
 		 | select(.tool == "bpftrace" and .kind == $kind and .event == "folio_wait_stable")
 		 | .run_time_ns / .run_cnt] | med * 10 | round / 10' "$vm"
 }
 for pk in kprobe:kprobe kprobe:kretprobe fentry:fentry fentry:fexit; do
-	path=${pk%%:*} kind=${pk#*:} want=$(bt_median "${pk%%:*}" stable_writes_1 "${pk#*:}")
-	vm_check "VM $path path: bpftrace's $kind program beside wtstat's $kind ($want ns)" \
-		".per_event_cost.vm.paths.$path.stable_writes_1[\"$kind:folio_wait_stable\"].ns_per_event.bpftrace.median == $want"
+	path=${pk%%:*} kind=${pk#*:}
+	want=$(bt_median "$path" stable_writes_1 "$kind")
+	check "VM $path path: bpftrace's $kind program beside wtstat's $kind ($want ns)" . \
+		".per_event_cost.vm.paths.$path.stable_writes_1[\"$kind:folio_wait_stable\"].ns_per_event.bpftrace.median == $want" "$vm"
 done
-vm_check "VM: the four stable-wait hooks judged against bpftrace as well" \
-	'[.targets[] | select(.id | test("^vm[.].*[.]vs_bpftrace$")) | select(.met != null)] | length == 4'
+check "VM: the four stable-wait hooks judged against bpftrace as well" . \
+	'[.targets[] | select(.id | test("^vm[.].*[.]vs_bpftrace$")) | select(.met != null)] | length == 4' "$vm"
 
 echo "bench summary: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
