@@ -117,32 +117,11 @@ pr_traced() {
 	sleep 0.5	# the last waits end (switch-in) before the tracers stop
 	pr_memory "$ws" > "$T/$name.mem"
 	kill -INT "$ws"; wait "$ws"
-	pr_bt_stop "$bt" "$T/$name.bt"
+	bpftrace_stop "$bt" "$T/$name.bt"
 	pr_pids=()
 	tail -n 1 "$T/$name.ndjson" > "$T/$name.json"
 	# "@ino[INODE]: COUNT" lines -> "INODE COUNT"
 	sed -n 's/^@ino\[\([0-9]*\)\]: \([0-9]*\)$/\1 \2/p' "$T/$name.bt" | sort -k1,1 > "$T/$name.bt-ino"
-}
-
-# pr_bt_stop PID OUTPUT: SIGINT, then time to print thousands of map entries
-# (a second SIGINT would cut the printing short). But bpftrace 0.17 now and
-# then takes the SIGINT and sleeps on without printing anything (one run
-# here: killed after 60 s, no map printed, "bpftrace 0"): while its output
-# has not grown for 10 s since the last SIGINT, it gets another. Killed
-# after 120 s.
-pr_bt_stop() {
-	local size last t0=$SECONDS sent=$SECONDS
-	kill -INT "$1"
-	last=$(stat -c %s "$2" 2> /dev/null || echo 0)
-	while kill -0 "$1" 2> /dev/null && [ $((SECONDS - t0)) -lt 120 ]; do
-		sleep 0.1
-		[ $((SECONDS - sent)) -ge 10 ] || continue
-		size=$(stat -c %s "$2" 2> /dev/null || echo 0)
-		[ "$size" = "$last" ] && kill -INT "$1" 2> /dev/null
-		last=$size sent=$SECONDS
-	done
-	kill -KILL "$1" 2> /dev/null
-	wait "$1" 2> /dev/null
 }
 
 pr_bt_total() { local t; t=$(sed -n 's/^@total: //p' "$1"); echo "${t:-0}"; }
@@ -284,7 +263,7 @@ else
 			nok "pressure: bpftrace for life $life of the inode" "did not start: $(tail -n 2 "$T/reuse$life.bt" | tr '\n' ' ')"
 		"$LOAD" --dir "$PR_MNT/r" --seconds 1 > "$T/reuse$life.out" 2>&1
 		sleep 0.5
-		pr_bt_stop "$BT_PID" "$T/reuse$life.bt"
+		bpftrace_stop "$BT_PID" "$T/reuse$life.bt"
 		f=$PR_MNT/r/wtload-0.dat
 		echo "$(stat -c %i "$f") $(lsattr -v "$f" 2> /dev/null | awk '{ print $1 }')" > "$T/reuse$life.id"
 		rm -f "$f"
